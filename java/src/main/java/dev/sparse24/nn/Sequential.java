@@ -68,24 +68,45 @@ public final class Sequential {
         return this;
     }
 
+    /**
+     * A layer that wraps another and takes its name from it, as Keras wrappers do
+     * ({@code prune_low_magnitude_conv2d} wraps {@code conv2d}). Sequential names the inner
+     * layer in sequence with the model's other layers, so a wrapped Conv2D still counts as a
+     * {@code conv2d}; the wrapper derives its own name from the inner one.
+     */
+    public interface InnerNamed {
+        /** The wrapped layer, which Sequential names when it has no name. */
+        Layer inner();
+    }
+
+    /** The layer that receives an assigned name: the inner layer of a wrapper, else the layer. */
+    private static Layer namedPart(Layer l) {
+        return l instanceof InnerNamed ? ((InnerNamed) l).inner() : l;
+    }
+
     private void assignNames() {
         Map<String, Integer> used = new HashMap<>();
         for (Layer l : layers) {
             if (l.name() != null) {
                 used.merge(l.name(), 1, Integer::sum);
             }
+            Layer inner = namedPart(l);
+            if (inner != l && inner.name() != null) {
+                used.merge(inner.name(), 1, Integer::sum);
+            }
         }
         Map<String, Integer> next = new HashMap<>();
         for (Layer l : layers) {
-            if (l.name() == null) {
-                String base = keras(l.typeName());
+            Layer target = namedPart(l);
+            if (target.name() == null) {
+                String base = keras(target.typeName());
                 String candidate;
                 do {
                     int k = next.merge(base, 1, Integer::sum) - 1;
                     candidate = k == 0 ? base : base + "_" + k;
                 } while (used.containsKey(candidate));
                 used.put(candidate, 1);
-                l.setName(candidate);
+                target.setName(candidate);
             }
         }
     }
