@@ -8,7 +8,9 @@ import dev.sparse24.sparse.TfLiteLayout;
 import dev.sparse24.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
 
@@ -97,17 +99,46 @@ public final class Pruning {
      * plain Conv2D/Dense-like layers as {@code none}.
      */
     public static SparsityReport sparsityReport(Sequential model) {
-        List<SparsityReport.Entry> entries = new ArrayList<>();
+        return sparsityReport(model, plan(model));
+    }
+
+    /**
+     * How each wrapped layer of {@code model} is pruned, by inner layer name, in layer order.
+     * Take it before {@link #strip}: stripping removes the wrappers and with them this
+     * knowledge, which the sparsity report and exported files still need (TFMOT loses it).
+     */
+    public static Map<String, PruningParams> plan(Sequential model) {
+        Map<String, PruningParams> plan = new LinkedHashMap<>();
         for (Layer l : model.layers()) {
             if (l instanceof PruneLowMagnitude) {
                 PruneLowMagnitude w = (PruneLowMagnitude) l;
-                Tensor tflite = tfLiteKernel(w.kernelLayer());
-                PruningParams p = w.params();
-                entries.add(p.isStructured()
-                        ? SparsityReport.Entry.checked(w.name(), tflite, p.pattern())
-                        : SparsityReport.Entry.unstructured(w.name(), tflite, p.schedule().finalSparsity()));
-            } else if (l instanceof KernelLayer) {
-                entries.add(SparsityReport.Entry.unpruned(l.name(), tfLiteKernel((KernelLayer) l)));
+                plan.put(w.inner().name(), w.params());
+            }
+        }
+        return plan;
+    }
+
+    /**
+     * Per-layer sparsity of every kernel layer of a (possibly stripped) model, each checked
+     * against the pruning in {@code plan} (keyed by inner layer name, see {@link #plan}):
+     * m-by-n layers report whether every group holds the pattern.
+     */
+    public static SparsityReport sparsityReport(Sequential model, Map<String, PruningParams> plan) {
+        List<SparsityReport.Entry> entries = new ArrayList<>();
+        for (Layer l : model.layers()) {
+            KernelLayer k = l instanceof PruneLowMagnitude ? ((PruneLowMagnitude) l).kernelLayer()
+                    : l instanceof KernelLayer ? (KernelLayer) l : null;
+            if (k == null) {
+                continue;
+            }
+            Tensor tflite = tfLiteKernel(k);
+            PruningParams p = plan.get(k.asLayer().name());
+            if (p == null) {
+                entries.add(SparsityReport.Entry.unpruned(l.name(), tflite));
+            } else if (p.isStructured()) {
+                entries.add(SparsityReport.Entry.checked(l.name(), tflite, p.pattern()));
+            } else {
+                entries.add(SparsityReport.Entry.unstructured(l.name(), tflite, p.schedule().finalSparsity()));
             }
         }
         return new SparsityReport(entries);

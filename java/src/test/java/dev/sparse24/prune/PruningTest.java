@@ -142,4 +142,28 @@ class PruningTest {
         assertEquals(Boolean.FALSE, e.patternOk());
         assertEquals(2L, e.violatingGroups());
     }
+
+    @Test
+    void reportAfterStripChecksTheLayersAgainstThePlanTakenBefore() {
+        Sequential model = new Sequential(
+                Pruning.pruneLowMagnitude(new LinearKernelFake(8),
+                        PruningParams.unstructured(new ConstantSparsity(0.5, 0, -1, 1))),
+                Pruning.pruneLowMagnitude(new LinearKernelFake(8), PruningParams.twoByFour()),
+                new LinearKernelFake(4)).build(Shape.of(8), 4);
+        trainSteps(model, new UpdatePruningStep(), 1);
+        java.util.Map<String, PruningParams> plan = Pruning.plan(model);
+        assertEquals(List.of("dense", "dense_1"), List.copyOf(plan.keySet()));
+
+        Pruning.strip(model);
+        List<SparsityReport.Entry> e = Pruning.sparsityReport(model, plan).entries();
+        assertEquals("dense", e.get(0).name());
+        assertEquals("unstructured 0.50", e.get(0).pattern());
+        assertEquals("dense_1", e.get(1).name());
+        assertEquals("2:4", e.get(1).pattern());
+        assertEquals(Boolean.TRUE, e.get(1).patternOk());
+        assertEquals(0L, e.get(1).violatingGroups());
+        assertEquals("none", e.get(2).pattern());
+        // Without the plan a stripped model has nothing to check against.
+        assertEquals("none", Pruning.sparsityReport(model).entries().get(1).pattern());
+    }
 }
