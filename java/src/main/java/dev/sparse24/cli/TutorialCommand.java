@@ -1,0 +1,145 @@
+package dev.sparse24.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sparse24.data.Mnist;
+import dev.sparse24.data.MnistDataset;
+import dev.sparse24.nn.Sequential;
+import dev.sparse24.prune.Pruning;
+import dev.sparse24.prune.PruningParams;
+import dev.sparse24.prune.UpdatePruningStep;
+import dev.sparse24.sparse.SparsityReport;
+import dev.sparse24.tensor.Blas;
+import dev.sparse24.train.Adam;
+import dev.sparse24.train.Callback;
+import dev.sparse24.train.Evaluation;
+import dev.sparse24.train.FitOptions;
+import dev.sparse24.train.History;
+import dev.sparse24.train.SparseCategoricalCrossentropy;
+import dev.sparse24.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sparse24 tutorial}: steps 1-5 of TFMOT's structural-pruning tutorial, in Java.
+ * Later steps (export, check, pictures, sparse inference) attach here as they land.
+ */
+@Command(name = "tutorial", mixinStandardHelpOptions = true,
+        description = {"Train the structural-pruning tutorial model on MNIST (2:4 on conv2 and dense1, "
+                + "50% unstructured on conv1), evaluate, strip and report sparsity.",
+                "Writes <out>/summary.json."})
+public final class TutorialCommand implements Callable<Integer> {
+    @Option(names = "--epochs", defaultValue = "2", description = "Training epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of initialisation, shuffling and dropout (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--data", description = "Directory holding the four MNIST IDX files (raw or .gz).")
+    Path data;
+
+    @Option(names = "--out", defaultValue = "out/tutorial", description = "Output directory (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Use only the first N training and test images (0: all).")
+    int limit;
+
+    @Option(names = "--dense", description = "Train the same model without pruning (the baseline).")
+    boolean dense;
+
+    @Option(names = "--threads", defaultValue = "0", description = "OpenBLAS threads (0: all cores).")
+    int threads;
+
+    @Option(names = "--validation-split", defaultValue = "0.1", description = "Last fraction of the training data held out (default: ${DEFAULT-VALUE}).")
+    double validationSplit;
+
+    @Option(names = "--quiet", description = "No progress bars, one line per epoch.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        if (epochs <= 0 || batchSize <= 0 || limit < 0) {
+            System.err.println("tutorial: --epochs and --batch-size must be > 0 and --limit >= 0");
+            return 2;
+        }
+        Blas.init(threads);
+        System.out.printf(Locale.ROOT, "Sparse24 tutorial: %s, %d epoch(s), batch %d, seed %d, %d BLAS thread(s)%n",
+                dense ? "dense baseline" : "2:4 + unstructured pruning", epochs, batchSize, seed, Blas.threads());
+
+        // Step 1: data.
+        MnistDataset mnist = Mnist.system().load(data, limit > 0 ? limit : Mnist.NO_LIMIT);
+        System.out.printf(Locale.ROOT, "MNIST: %d train / %d test images%n", mnist.trainCount(), mnist.testCount());
+
+        // Steps 2-3: pruning parameters and the model.
+        Sequential model = TutorialModel.build(!dense, seed);
+        System.out.print(model.summary());
+
+        // Step 4: compile and train.
+        Trainer trainer = new Trainer(model, new Adam(), new SparseCategoricalCrossentropy(true));
+        FitOptions options = FitOptions.defaults().withBatchSize(batchSize).withEpochs(epochs)
+                .withValidationSplit(validationSplit).withSeed(seed).withVerbose(quiet ? 2 : 1);
+        List<Callback> callbacks = new ArrayList<>();
+        if (!dense) {
+            callbacks.add(new UpdatePruningStep());
+        }
+        long t0 = System.nanoTime();
+        History history = trainer.fit(mnist.trainImages(), mnist.trainLabels(), options,
+                callbacks.toArray(new Callback[0]));
+        double trainSeconds = (System.nanoTime() - t0) / 1e9;
+
+        // Step 5: strip the wrappers (weights keep their zeros), then evaluate the stripped model.
+        Map<String, PruningParams> plan = Pruning.plan(model);
+        Sequential stripped = Pruning.strip(model);
+        Evaluation test = new Trainer(stripped, new Adam(), new SparseCategoricalCrossentropy(true))
+                .evaluate(mnist.testImages(), mnist.testLabels(), 256);
+        System.out.printf(Locale.ROOT, "Test accuracy: %.4f (loss %.4f) on %d images; training took %.1f s%n",
+                test.accuracy(), test.loss(), test.samples(), trainSeconds);
+
+        SparsityReport report = Pruning.sparsityReport(stripped, plan);
+        System.out.println("Sparsity after strip:");
+        System.out.print(report.toTable());
+
+        Files.createDirectories(out);
+        Path summaryFile = out.resolve("summary.json");
+        writeSummary(summaryFile, test, trainSeconds, history, report);
+        System.out.println("Wrote " + summaryFile);
+        return 0;
+    }
+
+    private void writeSummary(Path file, Evaluation test, double trainSeconds, History history,
+                              SparsityReport report) throws java.io.IOException {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("created", Instant.now().toString());
+        s.put("mode", dense ? "dense" : "pruned");
+        s.put("test_accuracy", test.accuracy());
+        s.put("test_loss", test.loss());
+        s.put("test_samples", test.samples());
+        s.put("train_seconds", trainSeconds);
+        s.put("epochs", epochs);
+        s.put("batch_size", batchSize);
+        s.put("seed", seed);
+        s.put("limit", limit);
+        s.put("blas_threads", Blas.threads());
+        s.put("openblas_coretype", System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(unset)"));
+        s.put("history", history.epochs());
+        List<Map<String, Object>> layers = new ArrayList<>();
+        for (SparsityReport.Entry e : report.entries()) {
+            layers.add(e.toMap());
+        }
+        s.put("layers", layers);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), s);
+    }
+}
