@@ -56,13 +56,13 @@ public record SparseGemmPlan(Kernel kernel, int nTile, int gridX, int gridY, int
         TILED
     }
 
-    /** Element type the kernels write Y in. */
+    /** Element type the kernels write Y in: the kernels' {@code out_type} parameter. */
     public enum Output {
-        /** fp32. */
+        /** fp32 ({@code out_type} 0). */
         F32(4),
-        /** IEEE fp16. */
+        /** IEEE fp16 ({@code out_type} 1). */
         F16(2),
-        /** bfloat16. */
+        /** bfloat16 ({@code out_type} 2). */
         BF16(2);
 
         private final int bytes;
@@ -76,9 +76,9 @@ public record SparseGemmPlan(Kernel kernel, int nTile, int gridX, int gridY, int
             return bytes;
         }
 
-        /** Lower-case name used in kernel symbols. */
-        public String kernelName() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+        /** The value of the kernels' {@code out_type} parameter. */
+        public int code() {
+            return ordinal();
         }
     }
 
@@ -136,12 +136,11 @@ public record SparseGemmPlan(Kernel kernel, int nTile, int gridX, int gridY, int
         return 4 * 2 * 2 * 512 + 4 * 32 * 8 + TILED_N * TILED_K * 2;
     }
 
-    /** The kernel's symbol in the fatbin, e.g. {@code s24_spmm_small_n8_f16_f32}. */
-    public String symbol(HalfPrecision input, Output output) {
-        String types = input.kernelName() + "_" + output.kernelName();
+    /** The kernel's symbol in the fatbin, e.g. {@code s24_spmm_small_n8_f16}. */
+    public String symbol(HalfPrecision input) {
         return kernel == Kernel.SMALL_BATCH
-                ? "s24_spmm_small_n" + nTile + "_" + types
-                : "s24_spmm_tiled_" + types;
+                ? "s24_spmm_small_n" + nTile + "_" + input.kernelName()
+                : "s24_spmm_tiled_" + input.kernelName();
     }
 
     private static int clamp(int v, int lo, int hi) {
