@@ -22,6 +22,15 @@
 
 #include <type_traits>
 
+#ifdef S24_HOST_SIM
+// Host simulation (cuda/host_sim/): the same kernel source runs on CPU threads, with the warp
+// intrinsics below replaced by warp-cooperative C++ (sim_runtime.h). No GPU, no nvcc.
+#include "host_sim/sim_runtime.h"
+#define S24_DYNAMIC_SMEM(name) uint8_t* name = s24sim::dynamic_smem()
+#else
+#define S24_DYNAMIC_SMEM(name) extern __shared__ __align__(128) uint8_t name[]
+#endif
+
 namespace s24 {
 
 // Activations fused in the epilogue (kernel parameter `act`).
@@ -35,6 +44,9 @@ template <typename In, int Sel>
 __device__ __forceinline__ void mma_sp(float (&d)[4], const uint4& a, const uint32_t (&b)[4],
                                        uint32_t e) {
   static_assert(Sel == 0 || Sel == 1, "sparsity selector must be 0 or 1");
+#ifdef S24_HOST_SIM
+  s24sim::mma_sp<std::is_same<In, __half>::value, Sel>(d, a, b, e);
+#else
   if constexpr (std::is_same<In, __half>::value) {
     asm volatile(
         "mma.sp::ordered_metadata.sync.aligned.m16n8k32.row.col.f32.f16.f16.f32 "
@@ -50,49 +62,77 @@ __device__ __forceinline__ void mma_sp(float (&d)[4], const uint4& a, const uint
         : "r"(a.x), "r"(a.y), "r"(a.z), "r"(a.w), "r"(b[0]), "r"(b[1]), "r"(b[2]), "r"(b[3]),
           "r"(e), "n"(Sel));
   }
+#endif
 }
 
 // ldmatrix x4 (non-transposed): lane i supplies the address of row (i & 7) of matrix (i >> 3);
 // lane (g, t) receives row g, elements 2t, 2t+1 of matrix r in register r. With matrix r =
 // 8 batch columns x k 8r..8r+7 of a 32-wide step, that is exactly mma's B fragment.
 __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t smem_addr) {
+#ifdef S24_HOST_SIM
+  s24sim::ldmatrix_x4(r, smem_addr);
+#else
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                : "r"(smem_addr));
+#endif
 }
 
 __device__ __forceinline__ uint32_t smem_u32(const void* p) {
+#ifdef S24_HOST_SIM
+  return s24sim::smem_offset(p);
+#else
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+#endif
 }
 
 // 16-byte async copy; when !valid nothing is read and the 16 bytes are zero-filled (padding
 // rows/columns of X must be zeros, not garbage: 0 * NaN would poison the sums).
 __device__ __forceinline__ void cp_async_16(uint32_t smem, const void* gmem, bool valid) {
   int bytes = valid ? 16 : 0;
+#ifdef S24_HOST_SIM
+  s24sim::cp_async(smem, gmem, 16, bytes);
+#else
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem), "l"(gmem),
                "r"(bytes));
+#endif
 }
 
 __device__ __forceinline__ void cp_async_8(uint32_t smem, const void* gmem, bool valid) {
   int bytes = valid ? 8 : 0;
+#ifdef S24_HOST_SIM
+  s24sim::cp_async(smem, gmem, 8, bytes);
+#else
   asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(smem), "l"(gmem),
                "r"(bytes));
+#endif
 }
 
+#ifdef S24_HOST_SIM
+// The simulation completes copies at once: commit/wait order is checked by the GPU run only.
+__device__ __forceinline__ void cp_async_commit() {}
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {}
+#else
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 
 template <int N>
 __device__ __forceinline__ void cp_async_wait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
 }
+#endif
 
 // Weights are read exactly once per call: don't let them evict X or partials from L1.
 __device__ __forceinline__ uint4 ld_stream_16(const uint4* p) {
+#ifdef S24_HOST_SIM
+  return *p;
+#else
   uint4 v;
   asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];\n"
                : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
                : "l"(p));
   return v;
+#endif
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ __device__ __forceinline__ void spmm_small_batch(
     unsigned* __restrict__ counters) {
   constexpr int NT = NTILE / 8;          // n8 tiles
   constexpr int kStageBytes = NTILE * 256;
-  extern __shared__ __align__(128) uint8_t smem[];
+  S24_DYNAMIC_SMEM(smem);
   const uint32_t smem_base = smem_u32(smem);
 
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;

@@ -84,13 +84,17 @@ __device__ __forceinline__ void spmm_tiled(const uint4* __restrict__ wv,
                                            void* __restrict__ y, int ldy, int out_type, int M, int N, int kx,
                                            int kChunks, int halvesPerSplit, int act,
                                            float* __restrict__ ws, unsigned* __restrict__ counters) {
-  extern __shared__ __align__(128) uint8_t smem[];
+  S24_DYNAMIC_SMEM(smem);
   const uint32_t base = smem_u32(smem);
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int wm_ = warp >> 2;  // rows: row blocks 2 wm_, 2 wm_ + 1 of the CTA
   const int wn = warp & 3;    // batch: columns 32 wn .. 32 wn + 31 of the CTA
   const int rowBlocks = (M + 31) >> 5;
   const int kHalves = 2 * kChunks;
+  // Row blocks past the end of W are zero-filled in shared memory, metadata included; the
+  // warp skips their MMAs (warp-uniform) rather than issue mma.sp with code 0x0.
+  const bool rb_valid[2] = {(int)blockIdx.x * 4 + 2 * wm_ < rowBlocks,
+                            (int)blockIdx.x * 4 + 2 * wm_ + 1 < rowBlocks};
   const int h0 = blockIdx.z * halvesPerSplit;
   const int nh = min(halvesPerSplit, kHalves - h0);
 
@@ -142,6 +146,7 @@ __device__ __forceinline__ void spmm_tiled(const uint4* __restrict__ wv,
         ldmatrix_x4(b, st_addr + tiled_x_offset(row, step * 4 + (lane >> 3)));
 #pragma unroll
         for (int r = 0; r < 2; ++r) {
+          if (!rb_valid[r]) continue;  // zero-filled E (code 0x0) would be undefined behaviour
           mma_sp<In, 0>(acc[r][0][n], a[r][0], b, e[r]);
           mma_sp<In, 1>(acc[r][1][n], a[r][1], b, e[r]);
         }

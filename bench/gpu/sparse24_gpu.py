@@ -611,6 +611,80 @@ def table(rows):
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------------------------------
+# Host simulation (cuda/host_sim): the same kernel source on CPU threads, no GPU. Checks the
+# kernels' indexing (swizzles, cp.async pieces, ldmatrix addresses, fragments, split-K
+# fixup, epilogue) before any GPU time is spent; not timing, races or cp.async ordering.
+
+def sim_checks(lib_path, bundle, log, sm_count=132):
+    import ctypes
+    lib = ctypes.CDLL(os.path.abspath(lib_path))
+    P, I, S = ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p
+    lib.s24_sim_spmm.argtypes = [S, I, I, I, I, I, P, P, P, I, P, P, I, I, I, I, I, I, I, I, P, P]
+    lib.s24_sim_probe.argtypes = [S, P, P, P, P, P]
+    lib.s24_sim_reference.argtypes = [S, I, I, P, P, P, I, P, P, I, I, I, I, I]
+    ptr = lambda a: None if a is None else a.ctypes.data_as(P)
+    nan_bits = {"f16": 0x7E00, "bf16": 0x7FC0}
+
+    results = []
+    for name in bundle.meta["probes"]:
+        prec, sel = name.split("_")[1], int(name[-1])
+        a, b, c, e, d = (np.ascontiguousarray(bundle.array(f"{name}.{s}")) for s in "abced")
+        out = np.full((32, 4), np.nan, dtype=np.float32)
+        assert lib.s24_sim_probe(f"s24_mma_sp_probe_{prec}_sel{sel}".encode(), ptr(a), ptr(b), ptr(c), ptr(e), ptr(out)) == 0
+        ok = np.array_equal(out, d)
+        results.append(dict(probe=name, ok=bool(ok)))
+        if not ok:
+            raise AssertionError(f"sim probe {name} differs from the Java emulator")
+    log(f"sim: {len(results)} mma.sp probes equal the Java emulator")
+
+    failures = 0
+    for case in bundle.meta["cases"]:
+        name, prec, m, k, n, kx = (case[s] for s in ("name", "precision", "M", "K", "N", "kx"))
+        wv, wm = bundle.array(name + ".wv"), bundle.array(name + ".wm")
+        x = np.ascontiguousarray(bundle.array(name + ".x"))
+        bias = bundle.array(name + ".bias")
+        y64 = bundle.array(name + ".y")
+        w = bundle.array(name + ".w").astype(np.float64)
+        xf = half_bits_to_float(x, prec)[:, :k].astype(np.float64)
+        abs_sum = np.abs(xf) @ np.abs(w).T
+        vals, meta = bundle.array(name + ".values"), bundle.array(name + ".meta")
+        yr = np.full((n, m), np.nan, dtype=np.float32)
+        assert lib.s24_sim_reference(f"s24_spmm_reference_{prec}_f32".encode(), (m + 127) // 128, n, ptr(vals),
+                                     ptr(meta), ptr(x), kx, ptr(bias), ptr(yr), m, m, n, k, 0) == 0
+        ratio, nbad = compare(yr, apply_epilogue(y64, bias, 0), abs_sum, "f32", case["integers"])
+        failures += nbad > 0
+        count = 1
+        for label, p in variants(m, k, n, sm_count):
+            ws = np.zeros(max(1, p["workspaceBytes"] // 4), dtype=np.float32) if p["splits"] > 1 else None
+            ctr = np.zeros(max(1, p["counters"]), dtype=np.uint32) if p["splits"] > 1 else None
+            combos = [("f32", 0), ("f16", 1), ("bf16", 2)] if label == "plan" else [("f32", 0)]
+            for out_type, act in combos:
+                ldy = m + 3
+                if out_type == "f32":
+                    y = np.full((n, ldy), np.nan, dtype=np.float32)
+                else:
+                    y = np.full((n, ldy), nan_bits[out_type], dtype=np.uint16)
+                rc = lib.s24_sim_spmm(symbol(p, prec).encode(), p["gridX"], p["gridY"], p["gridZ"], p["threads"],
+                                      p["smem"], ptr(wv), ptr(wm), ptr(x), kx, ptr(bias), ptr(y), ldy,
+                                      OUT_TYPES[out_type], m, n, kx, case["kChunks"], p["unitsPerSplit"], act,
+                                      ptr(ws), ptr(ctr))
+                assert rc == 0, symbol(p, prec)
+                got = y if out_type == "f32" else half_bits_to_float(y, out_type)
+                ratio, nbad = compare(got[:, :m], apply_epilogue(y64, bias, act), abs_sum, out_type, case["integers"])
+                pad_written = int((~np.isnan(got[:, m:])).sum())
+                count += 1
+                if nbad or pad_written or (ctr is not None and ctr.any()):
+                    failures += 1
+                    log(f"SIM FAIL {name} {label} {symbol(p, prec)} out={out_type} act={act}: {nbad} bad, "
+                        f"{pad_written} written outside Y, counters {None if ctr is None else int(ctr.sum())}, "
+                        f"max err/tol {ratio:.3g}")
+        log(f"sim: case {name} ({m}x{k}, N={n}, {prec}): {count} launches")
+    if failures:
+        raise AssertionError(f"{failures} simulated kernel checks failed")
+    log("sim: every kernel variant matches the float64 reference on every bundled case")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bundle", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "bundle"))
@@ -618,6 +692,8 @@ def main():
     ap.add_argument("--cpu-only", action="store_true", help="host-side checks only (no GPU needed)")
     ap.add_argument("--skip-bench", action="store_true", help="checks only, no timing")
     ap.add_argument("--seed", type=int, default=24)
+    ap.add_argument("--sim", metavar="LIB", help="run the kernels in the host simulation "
+                    "(cuda/host_sim/build.sh -> cuda/build/libs24sim.so) instead of on a GPU")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     logf = open(os.path.join(args.out, "workbench.log"), "a")
@@ -633,6 +709,9 @@ def main():
     host_checks(bundle, log)
     if args.cpu_only:
         log("cpu-only: host checks passed")
+        return 0
+    if args.sim:
+        sim_checks(args.sim, bundle, log)
         return 0
     gpu = Gpu(bundle.fatbin())
     log(f"GPU {gpu.name} sm_{gpu.cc[0]}{gpu.cc[1]}, {gpu.sm_count} SMs; torch {gpu.torch.__version__}, "
