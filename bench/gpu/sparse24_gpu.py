@@ -258,6 +258,10 @@ class Gpu:
         import torch
         self.cp, self.torch = cp, torch
         self.dev = torch.device("cuda")
+        # Make the device's primary context current first (PyTorch and CuPy share it), so that
+        # the module loads into the context both of them launch in.
+        torch.zeros(1, device=self.dev)
+        cp.cuda.Device(torch.cuda.current_device()).use()
         # cuModuleLoadData on the bytes: works for fatbins whatever CuPy thinks of the suffix.
         self.module = cp.cuda.function.Module()
         with open(fatbin, "rb") as f:
