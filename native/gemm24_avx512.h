@@ -114,6 +114,16 @@ static inline void bcast_block512(const GemmArgs& a, int r, int w0, int w1, cons
         vr[i] = a.pv + (int64_t)(r + i) * (a.kp / 2);
         ir[i] = a.pix + (int64_t)(r + i) * wins;
     }
+    // Software prefetch of the weights PREFETCH_BLOCKS row blocks ahead for this K-block: rows
+    // are kp/2 floats apart, a stride the hardware prefetchers do not follow once K-blocks are
+    // short, and one block of work is shorter than a DRAM round trip.
+    if (r + (PREFETCH_BLOCKS + 1) * R <= a.r1) {
+        for (int i = 0; i < R; i++) {
+            const char* nv = (const char*)(vr[i] + (int64_t)PREFETCH_BLOCKS * R * (a.kp / 2) + 16 * w0);
+            for (int off = 0; off < (w1 - w0) * 64; off += 64) _mm_prefetch(nv + off, _MM_HINT_T0);
+            _mm_prefetch((const char*)(ir[i] + (int64_t)PREFETCH_BLOCKS * R * wins + w0), _MM_HINT_T0);
+        }
+    }
     for (int w = w0; w < w1; w++) {
         const float* pw = panel + (size_t)32 * w * W;
         uint32_t word[R];
@@ -122,6 +132,10 @@ static inline void bcast_block512(const GemmArgs& a, int r, int w0, int w1, cons
         for (int l = 0; l < 16; l++) {
             for (int i = 0; i < R; i++) {
                 const float* p = pw + (size_t)(4 * (l >> 1) + ((word[i] >> (2 * l)) & 3)) * W;
+                // p in one register: the FMAs below then address [p + disp], which stays one
+                // fused uop; GCC's [base + index] form is un-laminated into two on Intel cores
+                // and the front end, not the FMA ports, becomes the limit.
+                __asm__("" : "+r"(p));
                 __m512 bw = _mm512_set1_ps(vr[i][16 * w + l]);
                 for (int v = 0; v < V; v++) acc[i][v] = _mm512_fmadd_ps(bw, _mm512_load_ps(p + 16 * v), acc[i][v]);
             }

@@ -75,9 +75,16 @@ static inline float* scratch(int slot, size_t floats) {
     return s.p[slot];
 }
 
-// Bytes of activation panel kept hot per K-block in the broadcast kernels (about L2/4):
+// Bytes of activation panel kept hot per K-block in the broadcast kernels (L2-resident):
 // the panel block is reused by every row of the range, the weights stream through once.
-static int kblock_bytes = 256 * 1024;
+// 128 KiB was the best of 16 KiB..512 KiB in native/dev/gemm24_workbench.cpp on the shared
+// build machine (noisy; re-tune on a quiet one).
+static int kblock_bytes = 128 * 1024;
+
+// How many row blocks ahead the broadcast kernels prefetch their weights.
+#ifndef PREFETCH_BLOCKS
+#define PREFETCH_BLOCKS 4
+#endif
 
 // X[b0 .. b0+nb) [*, ldx] -> panel [kp, width] (panel[k*width + j] = X[b0+j, k]), zero where
 // k >= cols or j >= nb, so padded lanes and padded columns contribute exactly 0.
