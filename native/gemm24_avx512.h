@@ -211,19 +211,23 @@ static void bcast_chunk512(const GemmArgs& a, int b0, int nb) {
     }
 }
 
-// Larger-batch kernel: batch in chunks of 128 (V = 8, 3 rows); the rest in one chunk of
-// 16*ceil(rest/16) (V <= 4, 4 rows; 5..7 vectors round up to 8).
+// Larger-batch kernel: batch in chunks of 128 (V = 8, 3 rows), then one of 64 (V = 4, 4 rows)
+// when 64..127 remain, then the rest (< 64) in one chunk of 16*ceil(rest/16) lanes, so that at
+// most 15 lanes are padding.
 static void broadcast24_avx512(const GemmArgs& a) {
     int b0 = 0;
     for (; a.batch - b0 >= 128; b0 += 128) bcast_chunk512<3, 8>(a, b0, 128);
+    if (a.batch - b0 >= 64) {
+        bcast_chunk512<4, 4>(a, b0, 64);
+        b0 += 64;
+    }
     int rest = a.batch - b0;
-    if (rest == 0) return;
     switch ((rest + 15) / 16) {
+        case 0: break;
         case 1: bcast_chunk512<4, 1>(a, b0, rest); break;
         case 2: bcast_chunk512<4, 2>(a, b0, rest); break;
         case 3: bcast_chunk512<4, 3>(a, b0, rest); break;
-        case 4: bcast_chunk512<4, 4>(a, b0, rest); break;
-        default: bcast_chunk512<3, 8>(a, b0, rest); break;
+        default: bcast_chunk512<4, 4>(a, b0, rest); break;
     }
 }
 
