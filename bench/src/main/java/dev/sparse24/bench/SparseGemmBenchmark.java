@@ -46,9 +46,11 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
 public class SparseGemmBenchmark {
+    /** ROWSxCOLS of W, or "conv2" (W [64, 800], 196 GEMM rows per image). */
     @Param({"4096x4096", "1024x3136", "conv2"})
     public String layer;
 
+    /** Rows of X (images for conv2). */
     @Param({"1", "64", "256"})
     public int batch;
 
@@ -128,6 +130,7 @@ public class SparseGemmBenchmark {
         }
     }
 
+    /** One forward call of the layer. */
     @Benchmark
     public Tensor layer() {
         if (sparse != null && pool != null) {
