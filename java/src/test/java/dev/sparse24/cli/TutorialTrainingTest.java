@@ -47,7 +47,9 @@ class TutorialTrainingTest {
         Evaluation test = new Trainer(stripped, new Adam(), new SparseCategoricalCrossentropy(true))
                 .evaluate(data.testImages(), data.testLabels(), 500);
         System.out.printf("short tutorial run: test accuracy %.4f, loss %.4f%n", test.accuracy(), test.loss());
-        // Measured 0.9XXX on this run (seed 7); the bound leaves room for BLAS summation order.
+        // Measured 0.9483 on this run (seed 7, 4,000 test images); the bound leaves room for BLAS
+        // summation order and thread count. BatchNorm's moving statistics (momentum 0.99) are
+        // only ~70% converged after 114 steps, which is why the test loss is still high.
         assertTrue(test.accuracy() >= ACCURACY_FLOOR, "test accuracy " + test.accuracy());
 
         List<SparsityReport.Entry> layers = Pruning.sparsityReport(stripped, plan).entries();
@@ -64,5 +66,5 @@ class TutorialTrainingTest {
         assertEquals(0.0, layers.get(3).sparsity(), 1e-6, "the logits layer is not pruned");
     }
 
-    private static final double ACCURACY_FLOOR = 0.0;
+    private static final double ACCURACY_FLOOR = 0.93;
 }
