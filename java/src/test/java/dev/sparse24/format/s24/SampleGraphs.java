@@ -20,13 +20,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-/** Small graphs covering every tensor kind and option the .s24 format stores. */
-final class SampleGraphs {
+/** Test fixtures: small graphs covering every tensor kind and option the .s24 format stores. */
+public final class SampleGraphs {
     private SampleGraphs() {
     }
 
     /** Random values with a 2:4 pattern along rows of width {@code cols} (zeros placed at random). */
-    static float[] twoFour(Random r, int rows, int cols) {
+    public static float[] twoFour(Random r, int rows, int cols) {
         float[] w = new float[rows * cols];
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) r.nextGaussian();
@@ -53,7 +53,7 @@ final class SampleGraphs {
      * -> DEPTHWISE (dense) -> RESHAPE [-1, 72] -> FULLY_CONNECTED(2:4 [10, 72], no bias)
      * -> ADD(bias const) -> SOFTMAX(beta 0.5) -> MEAN(axes const, keep dims) -> LOGISTIC.
      */
-    static Graph sample(long seed) {
+    public static Graph sample(long seed) {
         Random r = new Random(seed);
         List<GraphTensor> t = new ArrayList<>();
         t.add(GraphTensor.activation("input", new int[] {-1, 6, 6, 4}, DType.FLOAT32));          // 0
@@ -103,7 +103,7 @@ final class SampleGraphs {
         return new Graph(t, ops, new int[] {0}, new int[] {16}, meta);
     }
 
-    static float[] gauss(Random r, int n) {
+    public static float[] gauss(Random r, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
             a[i] = (float) r.nextGaussian();
