@@ -2,6 +2,8 @@ package dev.sparse24.format;
 
 import dev.sparse24.format.s24.S24Reader;
 import dev.sparse24.format.s24.S24Writer;
+import dev.sparse24.format.tflite.TfliteReader;
+import dev.sparse24.format.tflite.TfliteWriter;
 import dev.sparse24.graph.Graph;
 
 import java.io.IOException;
@@ -31,7 +33,7 @@ public final class ModelFiles {
         if (FlatBufferVerifier.hasIdentifier(bb, S24Writer.FILE_IDENTIFIER)) {
             return Kind.S24;
         }
-        if (FlatBufferVerifier.hasIdentifier(bb, "TFL3")) {
+        if (FlatBufferVerifier.hasIdentifier(bb, TfliteReader.FILE_IDENTIFIER)) {
             return Kind.TFLITE;
         }
         return null;
@@ -68,7 +70,7 @@ public final class ModelFiles {
     }
 
     private static Graph readTflite(byte[] bytes) throws ModelFormatException {
-        throw new ModelFormatException("TFLite reading is not available in this build");
+        return TfliteReader.read(bytes);
     }
 
     private static String printable(byte[] b) {
@@ -80,8 +82,13 @@ public final class ModelFiles {
         return s.append('"').toString();
     }
 
-    /** Writes {@code graph} as .s24. */
+    /** Writes {@code graph} as .s24 (2:4 weights compressed). */
     public static void writeS24(Graph graph, Path path) throws IOException {
         S24Writer.write(graph, path);
+    }
+
+    /** Writes {@code graph} as .tflite (2:4 weights dense with their zeros, as TFLite stores them). */
+    public static void writeTflite(Graph graph, Path path) throws IOException {
+        TfliteWriter.write(graph, path);
     }
 }

@@ -157,12 +157,9 @@ public final class WeightSparsityCheck {
                 if (lp == null) {
                     label = SparsityReport.NO_PATTERN;
                     mustPass = false;
-                } else if ("m_by_n".equals(lp.kind())) {
-                    label = lp.m() + ":" + lp.n();
-                    mustPass = true;
                 } else {
-                    label = String.format(Locale.ROOT, "unstructured %.2f", lp.targetSparsity());
-                    mustPass = false;
+                    label = lp.label();
+                    mustPass = "m_by_n".equals(lp.kind());
                 }
             } else {
                 label = "unknown";

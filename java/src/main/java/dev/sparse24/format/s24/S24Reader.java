@@ -171,7 +171,7 @@ public final class S24Reader {
             }
             ModelMetadata.LayerPruning lp = new ModelMetadata.LayerPruning(p.layer(), p.kind(), p.m(), p.n(),
                     p.targetSparsity(), p.schedule(), p.strict());
-            metadata.put(ModelMetadata.PRUNING_PREFIX + p.layer(), lp.toJson());
+            metadata.put(ModelMetadata.PRUNING_PREFIX + p.layer(), lp.text());
         }
         if (model.trainingSummary() != null) {
             metadata.put(ModelMetadata.TRAINING_SUMMARY, model.trainingSummary());

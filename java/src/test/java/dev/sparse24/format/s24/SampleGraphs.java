@@ -94,11 +94,10 @@ public final class SampleGraphs {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(ModelMetadata.PRODUCER, "sparse24 test");
         meta.putAll(ModelMetadata.pruningEntries(Map.of("conv", PruningParams.twoByFour())));
-        Map.Entry<String, String> u = ModelMetadata.pruningEntry("dense",
-                PruningParams.unstructured(new ConstantSparsity(0.5, 0)));
-        meta.put(u.getKey(), u.getValue());
+        meta.putAll(ModelMetadata.pruningEntries(Map.of("dense",
+                PruningParams.unstructured(new ConstantSparsity(0.5, 0)))));
         meta.put(ModelMetadata.TRAINING_SUMMARY, "{\"test_accuracy\":0.98}");
-        meta.put("pruning.odd", "not json");
+        meta.put(ModelMetadata.PRUNING_PREFIX + "odd", "not a schedule");
         meta.put("note", "\u00e9t\u00e9 \u2013 unicode");
         return new Graph(t, ops, new int[] {0}, new int[] {16}, meta);
     }
