@@ -126,6 +126,24 @@ class S24RoundTripTest {
         assertEquals(0, (w.valuesAsByteBuffer().position() - 0) % 16, "values are 16-byte aligned");
     }
 
+    @Test
+    void workedExampleOfDocsFormatMd() throws Exception {
+        // docs/format.md: the row [0, 1.5, 0, -2, 0, 0, 0, 0] stores values 1.5, -2, 0, 0 and
+        // metadata word 0x444444ED.
+        float[] row = {0, 1.5f, 0, -2, 0, 0, 0, 0};
+        Graph g = new Graph(java.util.List.of(GraphTensor.compressed("w", new int[] {1, 8},
+                dev.sparse24.sparse.CompressedWeights.compress(row, 1, 8))), java.util.List.of(), new int[0],
+                new int[0], java.util.Map.of());
+        TwoFourWeights w = Model.getRootAsModel(ByteBuffer.wrap(S24Writer.toBytes(g))).tensors(0).twoFour();
+        ByteBuffer v = w.valuesAsByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(1.5f, v.getFloat(0));
+        assertEquals(-2f, v.getFloat(4));
+        assertEquals(0f, v.getFloat(8));
+        assertEquals(0f, v.getFloat(12));
+        assertEquals(1, w.metadataLength());
+        assertEquals(0x444444EDL, w.metadata(0));
+    }
+
     private static int col(int group, int position) {
         return 4 * group + position;
     }
