@@ -219,7 +219,7 @@ public final class Sequential {
         requireBuilt();
         int w1 = 28;
         for (Layer l : layers) {
-            w1 = Math.max(w1, l.name().length() + l.typeName().length() + 4);
+            w1 = Math.max(w1, l.name().length() + l.typeName().length() + 6);
         }
         int w2 = 22;
         int w3 = 12;
@@ -234,7 +234,7 @@ public final class Sequential {
             long n = l.parameters().stream().mapToLong(Parameter::size).sum();
             b.append(String.format(Locale.ROOT, "%-" + w1 + "s%-" + w2 + "s%," + w3 + "d%n",
                     " " + l.name() + " (" + l.typeName() + ")",
-                    "(None, " + l.outputShape().toString().substring(1), n));
+                    batchedShape(l.outputShape()), n));
             if (i + 1 < layers.size()) {
                 b.append('\n');
             }
@@ -247,6 +247,15 @@ public final class Sequential {
         b.append(String.format(Locale.ROOT, "Non-trainable params: %,d%n", total - trainable));
         b.append(rule).append('\n');
         return b.toString();
+    }
+
+    /** Keras's text for a batched output shape: {@code (None, 7, 7, 64)}, {@code (None, 10)}. */
+    private static String batchedShape(Shape perSample) {
+        StringBuilder b = new StringBuilder("(None");
+        for (int d : perSample.dims()) {
+            b.append(", ").append(d);
+        }
+        return b.append(')').toString();
     }
 
     private void requireBuilt() {

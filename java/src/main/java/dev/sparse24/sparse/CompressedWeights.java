@@ -151,6 +151,34 @@ public final class CompressedWeights {
     }
 
     /**
+     * Whether a convolution kernel of shape [out, h, w, in] (TFLite orientation) can be stored
+     * compressed: only when in % 4 == 0, so that no group of four straddles two kernel taps.
+     */
+    public static boolean isCompressibleConvKernel(int[] shape) {
+        return shape.length == 4 && shape[3] % 4 == 0;
+    }
+
+    /**
+     * Compresses a convolution kernel [out, h, w, in] (TFLite orientation, {@code in} fastest)
+     * as the matrix [out, h*w*in].
+     *
+     * @throws IllegalArgumentException if the tensor is not rank 4, if in % 4 != 0 (such
+     *                                  kernels stay dense), or if it is not 2:4 sparse
+     */
+    public static CompressedWeights compressConvKernel(Tensor kernel) {
+        int[] d = kernel.shape().dims();
+        if (d.length != 4) {
+            throw new IllegalArgumentException("expected a conv kernel [out, h, w, in], given shape "
+                    + kernel.shape());
+        }
+        if (!isCompressibleConvKernel(d)) {
+            throw new IllegalArgumentException("conv kernel " + kernel.shape() + " has in = " + d[3]
+                    + " input channels, not a multiple of 4: groups would straddle kernel taps; keep it dense");
+        }
+        return compress(kernel.toArray(), d[0], d[1] * d[2] * d[3]);
+    }
+
+    /**
      * Wraps raw arrays in the portable layout (e.g. read from a file), after validating them:
      * array lengths, every group's metadata code (one of the six ordered codes), filler nibbles
      * (0x4 or 0x0), and zero values in column padding.

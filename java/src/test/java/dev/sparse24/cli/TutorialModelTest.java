@@ -30,6 +30,8 @@ class TutorialModelTest {
         assertTrue(summary.contains("Trainable params: 3,274,762"), summary);
         assertTrue(summary.contains("Non-trainable params: 3,263,398"), summary);
         assertTrue(summary.contains("(None, 7, 7, 64)"), summary);
+        assertTrue(summary.contains("(None, 3136) "), summary);
+        assertTrue(summary.contains("(PruneLowMagnitude) "), summary);
         assertTrue(summary.contains("prune_low_magnitude_structural_pruning_dense (PruneLowMagnitude)"), summary);
     }
 

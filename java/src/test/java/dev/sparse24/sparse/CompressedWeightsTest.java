@@ -192,6 +192,26 @@ class CompressedWeightsTest {
         assertArrayEquals(w.values(), CompressedWeights.compress(t).values());
     }
 
+    @Test
+    void convKernelsCompressAsOutByTapsTimesInOnlyWhenInIsAMultipleOf4() {
+        // [out 2, h 1, w 2, in 4]: row o = taps (0,0) then (0,1), in fastest.
+        float[] k = {
+                1, 0, 2, 0, /* */ 0, 0, 3, 4,
+                0, 5, 0, 0, /* */ 6, 0, 0, 0};
+        CompressedWeights w = CompressedWeights.compressConvKernel(Tensor.of(k, 2, 1, 2, 4));
+        assertEquals(2, w.rows());
+        assertEquals(8, w.cols());
+        assertArrayEquals(k, w.decompress());
+        assertEquals(0x8, w.code(0, 0));
+        assertEquals(0xE, w.code(0, 1));
+        assertTrue(CompressedWeights.isCompressibleConvKernel(new int[]{8, 3, 3, 16}));
+        assertFalse(CompressedWeights.isCompressibleConvKernel(new int[]{8, 3, 3, 1}));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CompressedWeights.compressConvKernel(Tensor.zeros(8, 3, 3, 1)));
+        assertTrue(e.getMessage().contains("keep it dense"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> CompressedWeights.compressConvKernel(Tensor.zeros(4, 4)));
+    }
+
     /** A random matrix with a random valid 2:4 pattern, sometimes fewer non-zeros. */
     static float[] random24(Random rnd, int rows, int cols) {
         float[] dense = new float[rows * cols];

@@ -1,0 +1,7 @@
+// sparse24.cu - the one translation unit nvcc turns into sparse24.fatbin (build.sh). Each
+// kernel family lives in its own file; this file only gathers them so that one module holds
+// every kernel (cuModuleLoadData once, then cuModuleGetFunction by the extern "C" names).
+#include "mma_sp_probe.cu"     // s24_mma_sp_probe_{f16,bf16}_sel{0,1}: one mma.sp, first GPU check
+#include "spmm_reference.cu"   // s24_spmm_reference_{f16,bf16}_f32: scalar oracle, portable format
+#include "spmm_small_batch.cu" // s24_spmm_small_n{8,16,32,64}_{in}: N <= 64, streams weights
+#include "spmm_tiled.cu"       // s24_spmm_tiled_{in}: N > 64, cp.async + ldmatrix tiles
