@@ -25,6 +25,10 @@ final class TfliteVerifier {
 
     /** One field slot: its kind, scalar or element width, and the table layout it refers to. */
     private record Field(Kind kind, int width, Layout table) {
+        /** Bytes the field occupies inside its table: scalars inline, everything else a uoffset. */
+        int slotWidth() {
+            return kind == Kind.SCALAR ? width : kind == Kind.UNION_TYPE ? 1 : 4;
+        }
     }
 
     /** A table type: its slots in schema order (slot i is vtable entry i). */
@@ -138,7 +142,7 @@ final class TfliteVerifier {
             }
             Field f = layout.fields()[i];
             String field = where + "." + layout.name() + "[slot " + i + "]";
-            if (fieldOffset < 4 || fieldOffset + f.width() > tableSize) {
+            if (fieldOffset < 4 || fieldOffset + f.slotWidth() > tableSize) {
                 throw new ModelFormatException(field + ": field offset " + fieldOffset + " outside its table ("
                         + tableSize + " bytes) at offset " + table);
             }
