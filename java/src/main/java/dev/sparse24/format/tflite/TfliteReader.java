@@ -58,7 +58,8 @@ import java.util.Map;
  * <p>CONV_2D filters with {@code in % 4 == 0} and FULLY_CONNECTED weights that hold 2:4 along
  * their last dimension are stored compressed ({@link GraphTensor#compressed}).
  *
- * <p>Bad files: the whole buffer is verified first ({@link TfliteVerifier}), then every index,
+ * <p>Bad files: the whole buffer is verified first ({@link TfliteVerifier} over
+ * {@code FlatBufferVerifier}), then every index,
  * shape and buffer size is checked as it is read; no runtime exception escapes.
  */
 public final class TfliteReader {

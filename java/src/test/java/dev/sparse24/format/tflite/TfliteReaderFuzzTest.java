@@ -7,7 +7,8 @@ import dev.sparse24.format.ModelFormatException;
  * Jazzer fuzzing of {@link TfliteReader}: any input gives a graph or a ModelFormatException.
  *
  * <p>In a normal test run only the seed corpus ({@code TfliteReaderFuzzTestInputs/readAnything}
- * in the test resources: the tflite-micro sine model and a tiny hand-built model) is replayed.
+ * in the test resources: the 3 KB tflite-micro sine model, Apache-2.0, from the shared data) is
+ * replayed.
  * {@code JAZZER_FUZZ=1 mvn -pl java test -Dtest=TfliteReaderFuzzTest} fuzzes for maxDuration.
  */
 class TfliteReaderFuzzTest {
