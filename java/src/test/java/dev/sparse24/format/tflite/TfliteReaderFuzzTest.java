@@ -7,8 +7,9 @@ import dev.sparse24.format.ModelFormatException;
  * Jazzer fuzzing of {@link TfliteReader}: any input gives a graph or a ModelFormatException.
  *
  * <p>In a normal test run only the seed corpus ({@code TfliteReaderFuzzTestInputs/readAnything}
- * in the test resources: the 3 KB tflite-micro sine model, Apache-2.0, from the shared data) is
- * replayed.
+ * in the test resources: the 3 KB tflite-micro sine model, Apache-2.0, from the shared data, and
+ * a 4 KB conv/pool/reshape/dense model written by TfliteWriter, so options tables are reached)
+ * is replayed.
  * {@code JAZZER_FUZZ=1 mvn -pl java test -Dtest=TfliteReaderFuzzTest} fuzzes for maxDuration.
  */
 class TfliteReaderFuzzTest {
