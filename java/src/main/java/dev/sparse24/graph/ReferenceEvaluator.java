@@ -23,6 +23,9 @@ import java.util.Arrays;
  * the decoded weights.
  */
 public final class ReferenceEvaluator {
+    /** Largest intermediate tensor (elements) a run may create: a hostile graph cannot exhaust memory. */
+    public static final long MAX_ELEMENTS = 1L << 28;
+
     private final Graph graph;
     private final float[][] constants;   // dense float values of constant tensors, decompressed
 
@@ -462,10 +465,15 @@ public final class ReferenceEvaluator {
             }
             os[d] = Math.max(ap[d], bp[d]);
         }
-        int n = 1;
+        long size = 1;
         for (int d : os) {
-            n *= d;
+            size *= d;
         }
+        if (size > MAX_ELEMENTS) {
+            throw new IllegalArgumentException(type + ": broadcasting " + Arrays.toString(as) + " with "
+                    + Arrays.toString(bs) + " gives " + size + " elements, more than " + MAX_ELEMENTS);
+        }
+        int n = (int) size;
         float[] out = new float[n];
         int[] idx = new int[rank];
         for (int i = 0; i < n; i++) {
