@@ -4,7 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sparse24.data.Mnist;
 import dev.sparse24.data.MnistDataset;
+import dev.sparse24.format.GraphExporter;
+import dev.sparse24.format.ModelFiles;
+import dev.sparse24.format.ModelMetadata;
+import dev.sparse24.format.WeightSparsityCheck;
+import dev.sparse24.graph.Graph;
 import dev.sparse24.nn.Sequential;
+import dev.sparse24.sparse.NmPattern;
 import dev.sparse24.prune.Pruning;
 import dev.sparse24.prune.PruningParams;
 import dev.sparse24.prune.UpdatePruningStep;
@@ -32,12 +38,14 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code sparse24 tutorial}: steps 1-5 of TFMOT's structural-pruning tutorial, in Java.
- * Later steps (export, check, pictures, sparse inference) attach here as they land.
+ * Then steps 6-8: exports model.s24 and model.tflite (sizes and ratio), checks 2:4 in both as
+ * TFMOT's checker does, and draws the mask pictures into {@code <out>/pictures}. Sparse
+ * inference attaches here when it lands.
  */
 @Command(name = "tutorial", mixinStandardHelpOptions = true,
         description = {"Train the structural-pruning tutorial model on MNIST (2:4 on conv2 and dense1, "
-                + "50% unstructured on conv1), evaluate, strip and report sparsity.",
-                "Writes <out>/summary.json."})
+                + "50% unstructured on conv1), evaluate, strip and report sparsity; export .s24 and .tflite, check 2:4, draw mask pictures.",
+                "Writes <out>/model.s24, <out>/model.tflite, <out>/pictures/*.png and <out>/summary.json."})
 public final class TutorialCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "2", description = "Training epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -113,14 +121,59 @@ public final class TutorialCommand implements Callable<Integer> {
         System.out.print(report.toTable());
 
         Files.createDirectories(out);
+        Map<String, Object> later = exportCheckDraw(stripped, plan, test);
         Path summaryFile = out.resolve("summary.json");
-        writeSummary(summaryFile, test, trainSeconds, history, report);
+        writeSummary(summaryFile, test, trainSeconds, history, report, later);
         System.out.println("Wrote " + summaryFile);
         return 0;
     }
 
+    /**
+     * Steps 6-8: export .s24 and .tflite (sizes and ratio), read both back and check 2:4 as
+     * TFMOT's checker does, draw the mask pictures from the .tflite as the tutorial does.
+     * Returns what summary.json records of them.
+     */
+    private Map<String, Object> exportCheckDraw(Sequential stripped, Map<String, PruningParams> plan, Evaluation test)
+            throws Exception {
+        Graph exported = GraphExporter.export(stripped, plan);
+        Map<String, String> meta = new LinkedHashMap<>(exported.metadata());
+        meta.put(ModelMetadata.TRAINING_SUMMARY, String.format(Locale.ROOT,
+                "{\"test_accuracy\":%.4f,\"test_loss\":%.4f,\"epochs\":%d,\"batch_size\":%d,\"seed\":%d,\"limit\":%d}",
+                test.accuracy(), test.loss(), epochs, batchSize, seed, limit));
+        Graph graph = new Graph(exported.tensors(), exported.operators(), exported.inputs(), exported.outputs(), meta);
+
+        // Step 6: both files.
+        ExportCommand.Exported files = ExportCommand.writeBoth(graph, out);
+        System.out.println("Exported " + files.s24() + " and " + files.tflite());
+        System.out.println(files.describe());
+
+        // Step 8 (the checker), on what was written: the .s24 and the .tflite read back.
+        Map<String, Object> checks = new LinkedHashMap<>();
+        for (Path f : List.of(files.s24(), files.tflite())) {
+            WeightSparsityCheck.Result r = WeightSparsityCheck.check(ModelFiles.read(f), NmPattern.TWO_FOUR);
+            System.out.println("check-sparsity " + f.getFileName() + ":");
+            System.out.print(r.toText());
+            checks.put(f.getFileName().toString(), r.toMap());
+        }
+
+        // Step 7: pictures of each pruned weight, from the .tflite like the tutorial.
+        Path pictures = out.resolve("pictures");
+        Files.createDirectories(pictures);
+        List<String> drawn = new ArrayList<>();
+        for (Path p : VisualizeCommand.draw(VisualizeCommand.pick(ModelFiles.read(files.tflite()), null), pictures)) {
+            System.out.println("Wrote " + p);
+            drawn.add(p.toString());
+        }
+
+        Map<String, Object> later = new LinkedHashMap<>();
+        later.put("export", files.toMap());
+        later.put("check_sparsity", checks);
+        later.put("pictures", drawn);
+        return later;
+    }
+
     private void writeSummary(Path file, Evaluation test, double trainSeconds, History history,
-                              SparsityReport report) throws java.io.IOException {
+                              SparsityReport report, Map<String, Object> later) throws java.io.IOException {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("created", Instant.now().toString());
         s.put("mode", dense ? "dense" : "pruned");
@@ -140,6 +193,7 @@ public final class TutorialCommand implements Callable<Integer> {
             layers.add(e.toMap());
         }
         s.put("layers", layers);
+        s.putAll(later);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), s);
     }
 }

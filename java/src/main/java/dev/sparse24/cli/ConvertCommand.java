@@ -1,0 +1,60 @@
+package dev.sparse24.cli;
+
+import dev.sparse24.format.ModelFiles;
+import dev.sparse24.format.ModelFormatException;
+import dev.sparse24.graph.Graph;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sparse24 convert IN OUT}: reads a .tflite (or .s24) model and writes it as .s24, the
+ * weights that hold 2:4 along their last dimension compressed. Exit 0 on success, 2 on an
+ * unreadable input.
+ */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = "Convert a .tflite (or .s24) model to .s24, compressing 2:4 weights.")
+public final class ConvertCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "IN", description = "The input model (.tflite or .s24).")
+    Path in;
+
+    @Parameters(index = "1", paramLabel = "OUT", description = "The .s24 file to write.")
+    Path outFile;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        Graph g;
+        try {
+            g = ModelFiles.read(in);
+        } catch (ModelFormatException | IOException e) {
+            spec.commandLine().getErr().println("convert: " + e.getMessage());
+            return 2;
+        }
+        Path parent = outFile.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        ModelFiles.writeS24(g, outFile);
+        long a = Files.size(in);
+        long b = Files.size(outFile);
+        out.printf(Locale.ROOT, "%s (%,d bytes) -> %s (%,d bytes, %.3fx); %d of %d weight tensors 2:4-compressed%n",
+                in, a, outFile, b, (double) b / a, g.compressedTensors().size(), countWeights(g));
+        out.flush();
+        return 0;
+    }
+
+    private static long countWeights(Graph g) {
+        return g.tensors().stream().filter(t -> (t.isCompressed() || t.denseValues() != null) && t.rank() >= 2).count();
+    }
+}

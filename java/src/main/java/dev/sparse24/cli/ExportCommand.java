@@ -1,0 +1,117 @@
+package dev.sparse24.cli;
+
+import dev.sparse24.format.ModelFiles;
+import dev.sparse24.format.ModelFormatException;
+import dev.sparse24.graph.Graph;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sparse24 export [MODEL] --out DIR}: writes {@code DIR/model.s24} and
+ * {@code DIR/model.tflite} and prints both sizes and their ratio. With MODEL (.s24 or .tflite)
+ * the model is re-exported in both formats; without it the tutorial model is trained first
+ * (the tutorial command's options apply), which exports the same two files.
+ */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = {"Write <out>/model.s24 (2:4 weights compressed) and <out>/model.tflite; print sizes and ratio.",
+                "Without MODEL, trains the tutorial model first (see 'sparse24 tutorial --help' for its options)."})
+public final class ExportCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "An existing .s24 or .tflite model.")
+    Path model;
+
+    @Option(names = "--out", defaultValue = "out/export", paramLabel = "DIR",
+            description = "Output directory (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--epochs", defaultValue = "2", description = "Tutorial training epochs, without MODEL (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Tutorial training: first N images only (0: all).")
+    int limit;
+
+    @Option(names = "--data", description = "Directory holding the MNIST files, without MODEL.")
+    Path data;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Tutorial training seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Sizes of the two files written. */
+    public record Exported(Path s24, long s24Bytes, Path tflite, long tfliteBytes) {
+        /** .s24 size over .tflite size. */
+        public double ratio() {
+            return (double) s24Bytes / tfliteBytes;
+        }
+
+        /** JSON-ready values. */
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("s24", s24.toString());
+            m.put("s24_bytes", s24Bytes);
+            m.put("tflite", tflite.toString());
+            m.put("tflite_bytes", tfliteBytes);
+            m.put("ratio", ratio());
+            return m;
+        }
+
+        /** One line: both sizes and the ratio. */
+        public String describe() {
+            return String.format(Locale.ROOT, "model.s24 %,d bytes, model.tflite %,d bytes: .s24 is %.3fx the .tflite",
+                    s24Bytes, tfliteBytes, ratio());
+        }
+    }
+
+    /** Writes {@code graph} as {@code dir/model.s24} and {@code dir/model.tflite}. */
+    public static Exported writeBoth(Graph graph, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path s24 = dir.resolve("model.s24");
+        Path tflite = dir.resolve("model.tflite");
+        ModelFiles.writeS24(graph, s24);
+        ModelFiles.writeTflite(graph, tflite);
+        return new Exported(s24, Files.size(s24), tflite, Files.size(tflite));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter o = spec.commandLine().getOut();
+        if (model == null) {
+            List<String> args = new ArrayList<>(List.of("--out", out.toString(), "--epochs", String.valueOf(epochs),
+                    "--limit", String.valueOf(limit), "--seed", String.valueOf(seed), "--quiet"));
+            if (data != null) {
+                args.add("--data");
+                args.add(data.toString());
+            }
+            CommandLine tutorial = new CommandLine(new TutorialCommand());
+            tutorial.setOut(spec.commandLine().getOut());
+            tutorial.setErr(spec.commandLine().getErr());
+            return tutorial.execute(args.toArray(new String[0]));
+        }
+        Graph g;
+        try {
+            g = ModelFiles.read(model);
+        } catch (ModelFormatException | IOException e) {
+            spec.commandLine().getErr().println("export: " + e.getMessage());
+            return 2;
+        }
+        Exported e = writeBoth(g, out);
+        o.println("Wrote " + e.s24() + " and " + e.tflite());
+        o.println(e.describe());
+        o.flush();
+        return 0;
+    }
+}
