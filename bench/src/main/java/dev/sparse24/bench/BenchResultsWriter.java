@@ -1,0 +1,109 @@
+package dev.sparse24.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparse24.runtime.cpu.Isa;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Turns the JMH JSON of {@link SparseGemmBenchmark} into results.json (the shape of
+ * docs/bench-results.md: one layer entry per shape and batch, speedup = dense_ms / sparse_ms)
+ * and prints the table. Usage: {@code BenchResultsWriter JMH_JSON OUT_JSON COMMAND}.
+ */
+public final class BenchResultsWriter {
+    private BenchResultsWriter() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode runs = json.readTree(new File(args[0]));
+        // (layer, batch) -> {dense, sparse} score and relative error
+        Map<String, double[]> byShape = new LinkedHashMap<>();
+        for (JsonNode run : runs) {
+            JsonNode p = run.get("params");
+            String key = p.get("layer").asText() + " " + p.get("batch").asText();
+            double[] v = byShape.computeIfAbsent(key, k -> new double[4]);
+            JsonNode m = run.get("primaryMetric");
+            double score = m.get("score").asDouble();
+            double err = m.get("scoreError").isNumber() ? m.get("scoreError").asDouble() / score : Double.NaN;
+            int i = p.get("kind").asText().equals("dense") ? 0 : 1;
+            v[i] = score;
+            v[2 + i] = err;
+        }
+        ObjectNode root = json.createObjectNode();
+        root.put("schema", 1);
+        root.put("created", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        root.put("command", args.length > 2 ? args[2] : "bench/run-cpu-bench.sh");
+        ObjectNode machine = root.putObject("machine");
+        machine.put("cpu", cpuName());
+        machine.put("cores_used", 1);
+        machine.put("isa", Isa.best().name().toLowerCase());
+        machine.put("openblas_coretype", System.getenv("OPENBLAS_CORETYPE"));
+        machine.put("loadavg", loadAverage());
+        machine.putNull("gpu");
+        machine.putNull("driver");
+        ArrayNode layers = root.putArray("layers");
+        System.out.printf("%-10s %6s %10s %10s %8s%n", "layer", "batch", "dense_ms", "sparse_ms", "speedup");
+        for (Map.Entry<String, double[]> e : byShape.entrySet()) {
+            String[] k = e.getKey().split(" ");
+            double[] v = e.getValue();
+            boolean conv = k[0].equals("conv2");
+            int rows = conv ? 64 : Integer.parseInt(k[0].split("x")[0]);
+            int cols = conv ? 800 : Integer.parseInt(k[0].split("x")[1]);
+            int batch = Integer.parseInt(k[1]);
+            ObjectNode l = layers.addObject();
+            l.put("device", "cpu");
+            l.put("dtype", "fp32");
+            l.put("threads", 1);
+            l.put("layer", k[0]);
+            l.put("rows", rows);
+            l.put("cols", cols);
+            l.put("batch", conv ? batch * 196 : batch);
+            if (conv) {
+                l.put("images", batch);
+            }
+            l.put("dense_ms", round(v[0]));
+            l.put("sparse_ms", round(v[1]));
+            l.put("speedup", round(v[0] / v[1]));
+            l.put("spread", round(Math.max(v[2], v[3])));
+            System.out.printf("%-10s %6d %10.4f %10.4f %8.2f%n", k[0], batch, v[0], v[1], v[0] / v[1]);
+        }
+        root.putArray("models");
+        json.writerWithDefaultPrettyPrinter().writeValue(new File(args[1]), root);
+    }
+
+    private static double round(double v) {
+        return Double.isFinite(v) ? Math.round(v * 10000) / 10000.0 : -1;
+    }
+
+    private static String cpuName() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException ignored) {
+            // not Linux: leave the name unknown
+        }
+        return "unknown";
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.sparse24.runtime.cpu;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * The JNI binding of {@code native/sparse24_gemm.h}, compiled by JavaCPP's Builder during the
+ * Maven build (process-classes) into {@code libjniNativeGemm24.so} beside this class.
+ *
+ * <p>Nothing here checks its arguments: only {@link SparseGemm} calls these, after validating
+ * every size, offset and pointer in Java. Callers load the library through
+ * {@link NativeLibrary}, which turns a missing library into the Java fallback.
+ */
+@Platform(include = "sparse24_gemm.h")
+final class NativeGemm24 {
+    private NativeGemm24() {
+    }
+
+    /** Widest ISA level this CPU runs: 0 scalar, 1 AVX2+FMA, 2 AVX-512F. */
+    static native int s24_cpu_isa();
+
+    /** K-block size (bytes of activation panel per block) of the broadcast kernels. */
+    static native void s24_set_kblock_bytes(int bytes);
+
+    /**
+     * Y rows [r0, r1) = act(X W^T + bias); see sparse24_gemm.h. Returns 0, or -1 (ISA not
+     * supported), -2 (no scratch memory), -3 (bad strategy).
+     */
+    static native int s24_gemm(int isa, int strategy, FloatPointer pv, IntPointer pix, int rows, int cols,
+                               int kp, FloatPointer x, int batch, int ldx, FloatPointer bias, int act,
+                               FloatPointer y, int ldy, int r0, int r1);
+}

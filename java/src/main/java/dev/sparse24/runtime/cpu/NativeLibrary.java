@@ -1,0 +1,50 @@
+package dev.sparse24.runtime.cpu;
+
+import org.bytedeco.javacpp.Loader;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Loads the native kernels once. When the library cannot load (no build for this platform, a
+ * stripped jar), {@link #available()} is false, the reason is logged once at WARNING, and
+ * {@link SparseGemm} runs the plain-Java reference instead.
+ */
+final class NativeLibrary {
+    private static final Logger LOG = Logger.getLogger(NativeLibrary.class.getName());
+    private static final Isa CPU_ISA;
+    private static final String FAILURE;
+
+    static {
+        Isa isa = Isa.JAVA;
+        String failure = null;
+        try {
+            Loader.load(NativeGemm24.class);
+            isa = Isa.fromNativeLevel(NativeGemm24.s24_cpu_isa());
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            failure = e.toString();
+            LOG.log(Level.WARNING, "Sparse24 native CPU kernels unavailable, using the (2-6x slower) "
+                    + "Java reference: " + e);
+        }
+        CPU_ISA = isa;
+        FAILURE = failure;
+    }
+
+    private NativeLibrary() {
+    }
+
+    /** Whether the native kernels loaded. */
+    static boolean available() {
+        return FAILURE == null;
+    }
+
+    /** Widest ISA the native kernels run here ({@link Isa#JAVA} when they did not load). */
+    static Isa cpuIsa() {
+        return CPU_ISA;
+    }
+
+    /** Why loading failed, or null. */
+    static String failure() {
+        return FAILURE;
+    }
+}

@@ -1,0 +1,74 @@
+// gemm24_workbench.cpp - kernel workbench: times the 2:4 kernels (every ISA and strategy) against
+// OpenBLAS on one shape, reporting the MINIMUM over many runs (robust on a shared machine).
+// Build and run (OpenBLAS from the JavaCPP cache; dense with its AVX-512 kernels):
+//   g++ -O3 -I.. gemm24_workbench.cpp -o /tmp/gemm24_wb -L$OB -lopenblas -Wl,-rpath,$OB
+//   OPENBLAS_CORETYPE=SKYLAKEX OPENBLAS_NUM_THREADS=1 /tmp/gemm24_wb ROWS COLS BATCH [REPS]
+#include "sparse24_gemm.h"
+#include <chrono>
+#include <random>
+#include <stdio.h>
+#include <vector>
+#include <algorithm>
+
+extern "C" void cblas_sgemm(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+extern "C" void cblas_sgemv(int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+
+template <class F> static double min_ms(F f, int reps) {
+    double best = 1e30;
+    for (int i = 0; i < reps; i++) {
+        auto t0 = std::chrono::steady_clock::now();
+        f();
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        best = std::min(best, ms);
+    }
+    return best;
+}
+
+int main(int argc, char** argv) {
+    int rows = argc > 1 ? atoi(argv[1]) : 4096, cols = argc > 2 ? atoi(argv[2]) : 4096;
+    int batch = argc > 3 ? atoi(argv[3]) : 1, reps = argc > 4 ? atoi(argv[4]) : 30;
+    int kp = (cols + 31) / 32 * 32;
+    std::mt19937 g(1);
+    std::normal_distribution<float> u;
+    std::vector<float> pv((size_t)rows * kp / 2, 0.f), dense((size_t)rows * cols, 0.f), x((size_t)batch * cols), y((size_t)batch * rows);
+    std::vector<int> pix((size_t)rows * kp / 32, 0);
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < kp / 4; j++) {
+            int i0 = g() % 3, i1 = i0 + 1 + g() % (3 - i0);
+            if (4 * j + 3 >= cols) { i0 = 0; i1 = 1; }
+            pix[(size_t)r * kp / 32 + j / 8] |= (i0 << (4 * (j % 8))) | (i1 << (4 * (j % 8) + 2));
+            if (4 * j + 3 < cols) {
+                pv[(size_t)r * kp / 2 + 2 * j] = dense[(size_t)r * cols + 4 * j + i0] = u(g);
+                pv[(size_t)r * kp / 2 + 2 * j + 1] = dense[(size_t)r * cols + 4 * j + i1] = u(g);
+            }
+        }
+    for (auto& v : x) v = u(g);
+    // Interleaved: every rep times dense and each variant once, so a change in machine load hits
+    // all of them alike; the minimum per variant is reported.
+    auto dense_call = [&] {
+        if (batch == 1) cblas_sgemv(101, 111, rows, cols, 1.f, dense.data(), cols, x.data(), 1, 0.f, y.data(), 1);
+        else cblas_sgemm(101, 111, 112, batch, rows, cols, 1.f, x.data(), cols, dense.data(), cols, 0.f, y.data(), rows);
+    };
+    const char* isas[] = {"scalar", "avx2", "avx512"};
+    const char* sts[] = {"auto", "gather", "broadcast"};
+    int kbs[] = {16384, 32768, 131072, 262144};
+    struct Variant { int isa, st, kb; double best; };
+    std::vector<Variant> vs;
+    for (int isa = 1; isa <= s24_cpu_isa(); isa++) {
+        vs.push_back({isa, 1, 0, 1e30});
+        for (int kb : kbs) vs.push_back({isa, 2, kb, 1e30});
+    }
+    double dn = 1e30;
+    for (int rep = 0; rep < reps; rep++) {
+        dn = std::min(dn, min_ms(dense_call, 1));
+        for (auto& v : vs) {
+            if (v.kb) s24_set_kblock_bytes(v.kb);
+            v.best = std::min(v.best, min_ms([&] {
+                s24_gemm(v.isa, v.st, pv.data(), pix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y.data(), rows, 0, rows);
+            }, 1));
+        }
+    }
+    printf("%d x %d batch %d  dense %.3f ms (%.1f GFLOP/s)\n", rows, cols, batch, dn, 2.0 * rows * cols * batch / dn / 1e6);
+    for (auto& v : vs)
+        printf("  %-6s %-9s kblock %7d  %.3f ms  speedup %.2f\n", isas[v.isa], sts[v.st], v.kb, v.best, dn / v.best);
+}

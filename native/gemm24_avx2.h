@@ -1,0 +1,190 @@
+// gemm24_avx2.h - AVX2+FMA versions of the 2:4 sparse GEMM (layout: gemm24_common.h), the same
+// two strategies as gemm24_avx512.h on 8-float vectors:
+//   gather24_avx2     small batch: per 16 columns, two vpermps (one per 8-float half) + blend
+//                     pick the 8 activations named by the 2-bit indices, one FMA.
+//   broadcast24_avx2  larger batch: panels [kp, 8*V], 3 rows x V <= 4 vectors, K-blocked.
+// Compiled for AVX2 by the target pragma below; only called after __builtin_cpu_supports
+// said avx2 and fma (sparse24_gemm.h).
+#pragma once
+#include "gemm24_common.h"
+#include <immintrin.h>
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+
+namespace s24 {
+
+// Index vector for half h (values 8h..8h+7) of window word `word`: lane j -> index into the
+// 8-float half-register its group lives in (groups 0,1 -> x_a; groups 2,3 -> x_b).
+static inline __m256i idx256(uint32_t word, int h) {
+    const __m256i base = _mm256_setr_epi32(0, 0, 4, 4, 0, 0, 4, 4);
+    const __m256i shifts = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+    __m256i s = _mm256_srlv_epi32(_mm256_set1_epi32((int)(word >> (16 * h))), shifts);
+    return _mm256_or_si256(_mm256_and_si256(s, _mm256_set1_epi32(3)), base);
+}
+
+static inline float hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+// Zero/six/-1/1 as FIRST operand so that a NaN in v is what max/min return.
+static inline __m256 act256(__m256 v, int act) {
+    switch (act) {
+        case ACT_RELU: return _mm256_max_ps(_mm256_setzero_ps(), v);
+        case ACT_RELU6: return _mm256_min_ps(_mm256_set1_ps(6.f), _mm256_max_ps(_mm256_setzero_ps(), v));
+        case ACT_RELU_N1_TO_1: return _mm256_min_ps(_mm256_set1_ps(1.f), _mm256_max_ps(_mm256_set1_ps(-1.f), v));
+        default: return v;
+    }
+}
+
+template <int R, int NB>
+static inline void gather_block256(const GemmArgs& a, int r, int b0, int full, const float (*tail)[32]) {
+    const int wins = a.kp / 32;
+    __m256 acc[R][NB];
+    for (int i = 0; i < R; i++)
+        for (int n = 0; n < NB; n++) acc[i][n] = _mm256_setzero_ps();
+    const float* v0 = a.pv + (int64_t)r * (a.kp / 2);
+    const uint32_t* ix0 = a.pix + (int64_t)r * wins;
+    for (int w = 0; w < wins; w++) {
+        for (int h = 0; h < 2; h++) {
+            __m256 xa[NB], xb[NB];
+            for (int n = 0; n < NB; n++) {
+                const float* xs = (w < full ? a.x + (int64_t)(b0 + n) * a.ldx + 32 * w : tail[n]) + 16 * h;
+                xa[n] = _mm256_loadu_ps(xs);
+                xb[n] = _mm256_loadu_ps(xs + 8);
+            }
+            for (int i = 0; i < R; i++) {
+                __m256i idx = idx256(ix0[(int64_t)i * wins + w], h);
+                __m256 vals = _mm256_loadu_ps(v0 + (int64_t)i * (a.kp / 2) + 16 * w + 8 * h);
+                for (int n = 0; n < NB; n++) {
+                    __m256 g = _mm256_blend_ps(_mm256_permutevar8x32_ps(xa[n], idx),
+                                               _mm256_permutevar8x32_ps(xb[n], idx), 0xF0);
+                    acc[i][n] = _mm256_fmadd_ps(vals, g, acc[i][n]);
+                }
+            }
+        }
+    }
+    for (int i = 0; i < R; i++) {
+        float bias = a.bias ? a.bias[r + i] : 0.f;
+        for (int n = 0; n < NB; n++)
+            a.y[(int64_t)(b0 + n) * a.ldy + r + i] = act_scalar(hsum256(acc[i][n]) + bias, a.act);
+    }
+}
+
+template <int NB>
+static void gather_rows256(const GemmArgs& a, int b0, int full, const float (*tail)[32]) {
+    int r = a.r0;
+    for (; r + 4 <= a.r1; r += 4) gather_block256<4, NB>(a, r, b0, full, tail);
+    for (; r < a.r1; r++) gather_block256<1, NB>(a, r, b0, full, tail);
+}
+
+// Small-batch kernel: batch items in blocks of up to 2 (16 registers).
+static void gather24_avx2(const GemmArgs& a) {
+    const int full = a.cols / 32;
+    alignas(32) float tail[2][32];
+    for (int b0 = 0; b0 < a.batch; b0 += 2) {
+        int nb = a.batch - b0 < 2 ? a.batch - b0 : 2;
+        for (int n = 0; n < nb; n++) {
+            const float* xr = a.x + (int64_t)(b0 + n) * a.ldx;
+            for (int k = 0; k < 32; k++) tail[n][k] = 32 * full + k < a.cols ? xr[32 * full + k] : 0.f;
+        }
+        if (nb == 1) gather_rows256<1>(a, b0, full, tail);
+        else gather_rows256<2>(a, b0, full, tail);
+    }
+}
+
+template <int R, int V>
+static inline void bcast_block256(const GemmArgs& a, int r, int w0, int w1, const float* panel,
+                                  float* tile, bool first, bool last, int b0, int nb) {
+    constexpr int W = 8 * V;
+    const int wins = a.kp / 32;
+    __m256 acc[R][V];
+    float* t = tile + (size_t)(r - a.r0) * W;
+    for (int i = 0; i < R; i++)
+        for (int v = 0; v < V; v++)
+            acc[i][v] = first ? _mm256_setzero_ps() : _mm256_load_ps(t + i * W + 8 * v);
+    const float* vr[R];
+    const uint32_t* ir[R];
+    for (int i = 0; i < R; i++) {
+        vr[i] = a.pv + (int64_t)(r + i) * (a.kp / 2);
+        ir[i] = a.pix + (int64_t)(r + i) * wins;
+    }
+    // Software prefetch of the weights PREFETCH_BLOCKS row blocks ahead for this K-block: rows
+    // are kp/2 floats apart, a stride the hardware prefetchers do not follow once K-blocks are
+    // short, and one block of work is shorter than a DRAM round trip.
+    if (r + (PREFETCH_BLOCKS + 1) * R <= a.r1) {
+        for (int i = 0; i < R; i++) {
+            const char* nv = (const char*)(vr[i] + (int64_t)PREFETCH_BLOCKS * R * (a.kp / 2) + 16 * w0);
+            for (int off = 0; off < (w1 - w0) * 64; off += 64) _mm_prefetch(nv + off, _MM_HINT_T0);
+            _mm_prefetch((const char*)(ir[i] + (int64_t)PREFETCH_BLOCKS * R * wins + w0), _MM_HINT_T0);
+        }
+    }
+    for (int w = w0; w < w1; w++) {
+        const float* pw = panel + (size_t)32 * w * W;
+        uint32_t word[R];
+        for (int i = 0; i < R; i++) word[i] = ir[i][w];
+#pragma GCC unroll 16
+        for (int l = 0; l < 16; l++) {
+            for (int i = 0; i < R; i++) {
+                const float* p = pw + (size_t)(4 * (l >> 1) + ((word[i] >> (2 * l)) & 3)) * W;
+                // p in one register: the FMAs below then address [p + disp], which stays one
+                // fused uop; GCC's [base + index] form is un-laminated into two on Intel cores
+                // and the front end, not the FMA ports, becomes the limit.
+                __asm__("" : "+r"(p));
+                __m256 bw = _mm256_set1_ps(vr[i][16 * w + l]);
+                for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(bw, _mm256_load_ps(p + 8 * v), acc[i][v]);
+            }
+        }
+    }
+    if (!last) {
+        for (int i = 0; i < R; i++)
+            for (int v = 0; v < V; v++) _mm256_store_ps(t + i * W + 8 * v, acc[i][v]);
+        return;
+    }
+    alignas(32) float out[W];
+    for (int i = 0; i < R; i++) {
+        __m256 bias = _mm256_set1_ps(a.bias ? a.bias[r + i] : 0.f);
+        for (int v = 0; v < V; v++) _mm256_store_ps(out + 8 * v, act256(_mm256_add_ps(acc[i][v], bias), a.act));
+        for (int j = 0; j < nb; j++) a.y[(int64_t)(b0 + j) * a.ldy + r + i] = out[j];
+    }
+}
+
+template <int R, int V>
+static void bcast_chunk256(const GemmArgs& a, int b0, int nb) {
+    constexpr int W = 8 * V;
+    const int wins = a.kp / 32;
+    float* panel = scratch(0, (size_t)a.kp * W);
+    float* tile = scratch(1, (size_t)(a.r1 - a.r0) * W);
+    if (!panel || !tile) return;  // unreachable: the dispatcher reserved both
+    pack_panel(a.x, a.ldx, a.cols, a.kp, b0, nb, W, panel);
+    int kw = kblock_bytes / (32 * W * 4);
+    if (kw < 1) kw = 1;
+    for (int w0 = 0; w0 < wins; w0 += kw) {
+        int w1 = w0 + kw < wins ? w0 + kw : wins;
+        bool first = w0 == 0, last = w1 == wins;
+        int r = a.r0;
+        for (; r + R <= a.r1; r += R) bcast_block256<R, V>(a, r, w0, w1, panel, tile, first, last, b0, nb);
+        for (; r < a.r1; r++) bcast_block256<1, V>(a, r, w0, w1, panel, tile, first, last, b0, nb);
+    }
+}
+
+// Larger-batch kernel: batch in chunks of 32 (V = 4, 3 rows), the rest with V = ceil(rest/8).
+static void broadcast24_avx2(const GemmArgs& a) {
+    int b0 = 0;
+    for (; a.batch - b0 >= 32; b0 += 32) bcast_chunk256<3, 4>(a, b0, 32);
+    int rest = a.batch - b0;
+    switch ((rest + 7) / 8) {
+        case 0: break;
+        case 1: bcast_chunk256<3, 1>(a, b0, rest); break;
+        case 2: bcast_chunk256<3, 2>(a, b0, rest); break;
+        case 3: bcast_chunk256<3, 3>(a, b0, rest); break;
+        default: bcast_chunk256<3, 4>(a, b0, rest); break;
+    }
+}
+
+}  // namespace s24
+
+#pragma GCC pop_options

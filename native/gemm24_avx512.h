@@ -1,0 +1,195 @@
+// gemm24_avx512.h - AVX-512F versions of the 2:4 sparse GEMM (layout: gemm24_common.h):
+//   gather24_avx512     small batch: per 32-column window, vpermt2ps picks the 16 activations
+//                       named by the 2-bit indices out of two zmm registers, one FMA per window.
+//   broadcast24_avx512  larger batch: X packed into panels [kp, 16*V]; each kept weight is
+//                       broadcast and FMA'd against V vectors of its panel row; R rows x V
+//                       vectors of accumulators; K-blocked so the panel block stays in L2.
+// Compiled for AVX-512 by the target pragma below, whatever the baseline flags; only called
+// after __builtin_cpu_supports("avx512f") said yes (sparse24_gemm.h).
+#pragma once
+#include "gemm24_common.h"
+#include <immintrin.h>
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx2,fma")
+// GCC 12's own _mm512_max_ps/_mm512_min_ps trip -Wmaybe-uninitialized (_mm512_undefined_ps).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+namespace s24 {
+
+// Index vector for window word `word`: lane l -> 4*(l/2) + ((word >> 2l) & 3), in 0..31.
+static inline __m512i idx512(uint32_t word) {
+    const __m512i shifts = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i base = _mm512_setr_epi32(0, 0, 4, 4, 8, 8, 12, 12, 16, 16, 20, 20, 24, 24, 28, 28);
+    const __m512i three = _mm512_set1_epi32(3);
+    __m512i s = _mm512_srlv_epi32(_mm512_set1_epi32((int)word), shifts);
+    return _mm512_ternarylogic_epi32(s, three, base, 0xEA);  // (s & 3) | base
+}
+
+// Vector activation; zero/six as FIRST operand so a NaN in v is what max/min return.
+static inline __m512 act512(__m512 v, int act) {
+    switch (act) {
+        case ACT_RELU: return _mm512_max_ps(_mm512_setzero_ps(), v);
+        case ACT_RELU6: return _mm512_min_ps(_mm512_set1_ps(6.f), _mm512_max_ps(_mm512_setzero_ps(), v));
+        case ACT_RELU_N1_TO_1: return _mm512_min_ps(_mm512_set1_ps(1.f), _mm512_max_ps(_mm512_set1_ps(-1.f), v));
+        default: return v;
+    }
+}
+
+// Rows [r, r+R) x batch items [b0, b0+NB). tail[nb] = the last, partial window of item b0+nb
+// zero-padded to 32 floats (used for windows >= full).
+template <int R, int NB>
+static inline void gather_block512(const GemmArgs& a, int r, int b0, int full, const float (*tail)[32]) {
+    const int wins = a.kp / 32;
+    __m512 acc[R][NB];
+    for (int i = 0; i < R; i++)
+        for (int n = 0; n < NB; n++) acc[i][n] = _mm512_setzero_ps();
+    const float* xb[NB];
+    for (int n = 0; n < NB; n++) xb[n] = a.x + (int64_t)(b0 + n) * a.ldx;
+    const float* v0 = a.pv + (int64_t)r * (a.kp / 2);
+    const uint32_t* ix0 = a.pix + (int64_t)r * wins;
+    for (int w = 0; w < wins; w++) {
+        __m512 lo[NB], hi[NB];
+        for (int n = 0; n < NB; n++) {
+            const float* xs = w < full ? xb[n] + 32 * w : tail[n];
+            lo[n] = _mm512_loadu_ps(xs);
+            hi[n] = _mm512_loadu_ps(xs + 16);
+        }
+        for (int i = 0; i < R; i++) {
+            __m512i idx = idx512(ix0[(int64_t)i * wins + w]);
+            __m512 vals = _mm512_loadu_ps(v0 + (int64_t)i * (a.kp / 2) + 16 * w);
+            for (int n = 0; n < NB; n++)
+                acc[i][n] = _mm512_fmadd_ps(vals, _mm512_permutex2var_ps(lo[n], idx, hi[n]), acc[i][n]);
+        }
+    }
+    for (int i = 0; i < R; i++) {
+        float bias = a.bias ? a.bias[r + i] : 0.f;
+        for (int n = 0; n < NB; n++)
+            a.y[(int64_t)(b0 + n) * a.ldy + r + i] = act_scalar(_mm512_reduce_add_ps(acc[i][n]) + bias, a.act);
+    }
+}
+
+template <int NB>
+static void gather_rows512(const GemmArgs& a, int b0, int full, const float (*tail)[32]) {
+    int r = a.r0;
+    for (; r + 4 <= a.r1; r += 4) gather_block512<4, NB>(a, r, b0, full, tail);
+    for (; r < a.r1; r++) gather_block512<1, NB>(a, r, b0, full, tail);
+}
+
+// Small-batch kernel: batch items in blocks of up to 4 (each block re-reads the weights).
+static void gather24_avx512(const GemmArgs& a) {
+    const int full = a.cols / 32;  // windows lying wholly inside cols
+    alignas(64) float tail[4][32];
+    for (int b0 = 0; b0 < a.batch; b0 += 4) {
+        int nb = a.batch - b0 < 4 ? a.batch - b0 : 4;
+        for (int n = 0; n < nb; n++) {
+            const float* xr = a.x + (int64_t)(b0 + n) * a.ldx;
+            for (int k = 0; k < 32; k++) tail[n][k] = 32 * full + k < a.cols ? xr[32 * full + k] : 0.f;
+        }
+        switch (nb) {
+            case 1: gather_rows512<1>(a, b0, full, tail); break;
+            case 2: gather_rows512<2>(a, b0, full, tail); break;
+            case 3: gather_rows512<3>(a, b0, full, tail); break;
+            default: gather_rows512<4>(a, b0, full, tail); break;
+        }
+    }
+}
+
+// Rows [r, r+R) over windows [w0, w1) against panel [kp, 16V]; tile [r1-r0, 16V] holds the
+// partial sums between K-blocks. last: apply bias + activation and write Y[b0 .. b0+nb).
+template <int R, int V>
+static inline void bcast_block512(const GemmArgs& a, int r, int w0, int w1, const float* panel,
+                                  float* tile, bool first, bool last, int b0, int nb) {
+    constexpr int W = 16 * V;
+    const int wins = a.kp / 32;
+    __m512 acc[R][V];
+    float* t = tile + (size_t)(r - a.r0) * W;
+    for (int i = 0; i < R; i++)
+        for (int v = 0; v < V; v++)
+            acc[i][v] = first ? _mm512_setzero_ps() : _mm512_load_ps(t + i * W + 16 * v);
+    const float* vr[R];
+    const uint32_t* ir[R];
+    for (int i = 0; i < R; i++) {
+        vr[i] = a.pv + (int64_t)(r + i) * (a.kp / 2);
+        ir[i] = a.pix + (int64_t)(r + i) * wins;
+    }
+    // Software prefetch of the weights PREFETCH_BLOCKS row blocks ahead for this K-block: rows
+    // are kp/2 floats apart, a stride the hardware prefetchers do not follow once K-blocks are
+    // short, and one block of work is shorter than a DRAM round trip.
+    if (r + (PREFETCH_BLOCKS + 1) * R <= a.r1) {
+        for (int i = 0; i < R; i++) {
+            const char* nv = (const char*)(vr[i] + (int64_t)PREFETCH_BLOCKS * R * (a.kp / 2) + 16 * w0);
+            for (int off = 0; off < (w1 - w0) * 64; off += 64) _mm_prefetch(nv + off, _MM_HINT_T0);
+            _mm_prefetch((const char*)(ir[i] + (int64_t)PREFETCH_BLOCKS * R * wins + w0), _MM_HINT_T0);
+        }
+    }
+    for (int w = w0; w < w1; w++) {
+        const float* pw = panel + (size_t)32 * w * W;
+        uint32_t word[R];
+        for (int i = 0; i < R; i++) word[i] = ir[i][w];
+#pragma GCC unroll 16
+        for (int l = 0; l < 16; l++) {
+            for (int i = 0; i < R; i++) {
+                const float* p = pw + (size_t)(4 * (l >> 1) + ((word[i] >> (2 * l)) & 3)) * W;
+                // p in one register: the FMAs below then address [p + disp], which stays one
+                // fused uop; GCC's [base + index] form is un-laminated into two on Intel cores
+                // and the front end, not the FMA ports, becomes the limit.
+                __asm__("" : "+r"(p));
+                __m512 bw = _mm512_set1_ps(vr[i][16 * w + l]);
+                for (int v = 0; v < V; v++) acc[i][v] = _mm512_fmadd_ps(bw, _mm512_load_ps(p + 16 * v), acc[i][v]);
+            }
+        }
+    }
+    if (!last) {
+        for (int i = 0; i < R; i++)
+            for (int v = 0; v < V; v++) _mm512_store_ps(t + i * W + 16 * v, acc[i][v]);
+        return;
+    }
+    alignas(64) float out[W];
+    for (int i = 0; i < R; i++) {
+        __m512 bias = _mm512_set1_ps(a.bias ? a.bias[r + i] : 0.f);
+        for (int v = 0; v < V; v++) _mm512_store_ps(out + 16 * v, act512(_mm512_add_ps(acc[i][v], bias), a.act));
+        for (int j = 0; j < nb; j++) a.y[(int64_t)(b0 + j) * a.ldy + r + i] = out[j];
+    }
+}
+
+template <int R, int V>
+static void bcast_chunk512(const GemmArgs& a, int b0, int nb) {
+    constexpr int W = 16 * V;
+    const int wins = a.kp / 32;
+    float* panel = scratch(0, (size_t)a.kp * W);
+    float* tile = scratch(1, (size_t)(a.r1 - a.r0) * W);
+    if (!panel || !tile) return;  // unreachable: the dispatcher reserved both
+    pack_panel(a.x, a.ldx, a.cols, a.kp, b0, nb, W, panel);
+    int kw = kblock_bytes / (32 * W * 4);
+    if (kw < 1) kw = 1;
+    for (int w0 = 0; w0 < wins; w0 += kw) {
+        int w1 = w0 + kw < wins ? w0 + kw : wins;
+        bool first = w0 == 0, last = w1 == wins;
+        int r = a.r0;
+        for (; r + R <= a.r1; r += R) bcast_block512<R, V>(a, r, w0, w1, panel, tile, first, last, b0, nb);
+        for (; r < a.r1; r++) bcast_block512<1, V>(a, r, w0, w1, panel, tile, first, last, b0, nb);
+    }
+}
+
+// Larger-batch kernel: batch in chunks of 128 (V = 8, 3 rows); the rest in one chunk of
+// 16*ceil(rest/16) (V <= 4, 4 rows; 5..7 vectors round up to 8).
+static void broadcast24_avx512(const GemmArgs& a) {
+    int b0 = 0;
+    for (; a.batch - b0 >= 128; b0 += 128) bcast_chunk512<3, 8>(a, b0, 128);
+    int rest = a.batch - b0;
+    if (rest == 0) return;
+    switch ((rest + 15) / 16) {
+        case 1: bcast_chunk512<4, 1>(a, b0, rest); break;
+        case 2: bcast_chunk512<4, 2>(a, b0, rest); break;
+        case 3: bcast_chunk512<4, 3>(a, b0, rest); break;
+        case 4: bcast_chunk512<4, 4>(a, b0, rest); break;
+        default: bcast_chunk512<3, 8>(a, b0, rest); break;
+    }
+}
+
+}  // namespace s24
+
+#pragma GCC diagnostic pop
+#pragma GCC pop_options

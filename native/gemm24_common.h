@@ -1,0 +1,100 @@
+// gemm24_common.h - the kernel layout of 2:4 weights and the shared epilogue, used by every
+// ISA version of the 2:4 sparse GEMM (gemm24_scalar.h, gemm24_avx2.h, gemm24_avx512.h).
+//
+// Orientation (inference from NHWC activations, TFLite weight orientation):
+//   Y[batch, rows] = act(X[batch, cols] * W^T + bias[rows]),  W [rows, cols] 2:4 sparse.
+//   X row b starts at x + b*ldx, Y row b at y + b*ldy (ldx >= cols, ldy >= rows).
+//
+// Kernel layout ("packed"), re-packed once at load from the portable format (reference.md 4):
+//   kp = cols rounded up to a multiple of 32 (one "window" = 32 columns = 8 groups of 4).
+//   pv  [rows, kp/2] float : the two kept values of each group in ascending column order;
+//                            groups past cols hold 0.0 (kept indices 0 and 1).
+//   pix [rows, kp/32] u32  : one word per window: bits 2l..2l+1 = column of kept value l
+//                            (l = 0..15) inside its group of 4; the value's column is
+//                            32*window + 4*(l/2) + that index.
+//   Kept slots that point past cols hold 0.0 and read X as 0 (never past the row's end).
+#pragma once
+#include <stdint.h>
+#include <math.h>
+
+namespace s24 {
+
+// Fused activation codes (= TFLite ActivationFunctionType where one exists).
+enum Act { ACT_NONE = 0, ACT_RELU = 1, ACT_RELU_N1_TO_1 = 2, ACT_RELU6 = 3 };
+
+// Scalar activation, NaN-propagating: a NaN input stays NaN (IEEE max/min with a NaN operand
+// would silently drop it in some formulations; the vector kernels order operands to match).
+static inline float act_scalar(float v, int act) {
+    if (v != v) return v;
+    switch (act) {
+        case ACT_RELU: return v > 0.f ? v : 0.f;
+        case ACT_RELU6: return v > 0.f ? (v < 6.f ? v : 6.f) : 0.f;
+        case ACT_RELU_N1_TO_1: return v > -1.f ? (v < 1.f ? v : 1.f) : -1.f;
+        default: return v;
+    }
+}
+
+// Arguments of one call: the weights, the activations and the output row range [r0, r1).
+struct GemmArgs {
+    const float* pv;      // [rows, kp/2]
+    const uint32_t* pix;  // [rows, kp/32]
+    int rows, cols, kp;
+    const float* x;       // [batch, ldx]
+    int batch, ldx;
+    const float* bias;    // [rows] or null
+    int act;
+    float* y;             // [batch, ldy]
+    int ldy;
+    int r0, r1;           // output rows this call computes
+};
+
+}  // namespace s24
+
+#include <stdlib.h>
+#include <string.h>
+
+namespace s24 {
+
+// Per-thread scratch (activation panels, partial tiles), 64-byte aligned and kept between
+// calls so that steady-state inference allocates nothing. slot 0: panel, slot 1: tile.
+// Lives for the thread's lifetime (a pool thread keeps its few MB).
+struct Scratch {
+    float* p[2] = {nullptr, nullptr};
+    size_t n[2] = {0, 0};
+    ~Scratch() { free(p[0]); free(p[1]); }
+};
+
+static inline float* scratch(int slot, size_t floats) {
+    static thread_local Scratch s;
+    if (s.n[slot] < floats) {
+        free(s.p[slot]);
+        size_t bytes = ((floats * sizeof(float)) + 63) & ~(size_t)63;
+        s.p[slot] = (float*)aligned_alloc(64, bytes);
+        s.n[slot] = s.p[slot] ? floats : 0;
+    }
+    return s.p[slot];
+}
+
+// Bytes of activation panel kept hot per K-block in the broadcast kernels (L2-resident):
+// the panel block is reused by every row of the range, the weights stream through once.
+// 128 KiB was the best of 16 KiB..512 KiB in native/dev/gemm24_workbench.cpp on the shared
+// build machine (noisy; re-tune on a quiet one).
+static int kblock_bytes = 128 * 1024;
+
+// How many row blocks ahead the broadcast kernels prefetch their weights.
+#ifndef PREFETCH_BLOCKS
+#define PREFETCH_BLOCKS 4
+#endif
+
+// X[b0 .. b0+nb) [*, ldx] -> panel [kp, width] (panel[k*width + j] = X[b0+j, k]), zero where
+// k >= cols or j >= nb, so padded lanes and padded columns contribute exactly 0.
+static inline void pack_panel(const float* x, int ldx, int cols, int kp, int b0, int nb,
+                              int width, float* panel) {
+    memset(panel, 0, sizeof(float) * (size_t)kp * width);
+    for (int j = 0; j < nb; j++) {
+        const float* xr = x + (int64_t)(b0 + j) * ldx;
+        for (int k = 0; k < cols; k++) panel[(size_t)k * width + j] = xr[k];
+    }
+}
+
+}  // namespace s24
