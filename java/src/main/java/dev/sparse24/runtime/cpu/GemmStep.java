@@ -1,0 +1,179 @@
+package dev.sparse24.runtime.cpu;
+
+import dev.sparse24.graph.FusedActivation;
+import dev.sparse24.graph.Graph;
+import dev.sparse24.graph.GraphTensor;
+import dev.sparse24.graph.OpOptions;
+import dev.sparse24.graph.OpType;
+import dev.sparse24.graph.Operator;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas;
+
+import java.nio.FloatBuffer;
+
+/**
+ * FULLY_CONNECTED or CONV_2D as one GEMM {@code Y[rows, O] = act(X[rows, K] W[O, K]^T + bias)}:
+ * 2:4-compressed weights through {@link SparseGemm} (re-packed once, bias and ReLU/ReLU6 fused
+ * in the kernel), dense ones through OpenBLAS. A convolution's X is its im2col patch matrix
+ * (NHWC, channel fastest within a tap, matching the filter's {@code [O, KH, KW, C]} rows),
+ * built tile by tile into the frame's scratch so that scratch stays bounded whatever the batch;
+ * a 1x1, stride-1 convolution without padding reads its input directly.
+ */
+final class GemmStep implements PlanStep {
+    /** Floats of im2col scratch a tile may use (4 MiB): big enough for the broadcast kernel. */
+    static final int TILE_FLOATS = 1 << 20;
+
+    private final int in;
+    private final int out;
+    private final boolean conv;
+    private final boolean direct;
+    private final int h, w, c, kh, kw, oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft;
+    private final int k;        // GEMM depth
+    private final int o;        // GEMM output columns
+    private final int tileRows;
+    private final SparseGemm sparse;
+    private final FloatPointer denseWeights;
+    private final float[] bias;           // applied in Java (dense path), else null
+    private final FusedActivation javaActivation;
+
+    GemmStep(Graph graph, Operator op, GraphShapes shapes, Isa isa) {
+        this.in = op.input(0);
+        this.out = op.output(0);
+        this.conv = op.type() == OpType.CONV_2D;
+        GraphTensor weights = graph.tensor(op.input(1));
+        int[] ws = weights.shape();
+        OpOptions opt = op.options();
+        int[] s = shapes.shape(in);
+        if (conv) {
+            h = s[1];
+            w = s[2];
+            c = s[3];
+            kh = ws[1];
+            kw = ws[2];
+            int[] os = shapes.shape(out);
+            oh = os[1];
+            ow = os[2];
+            strideH = opt.strideH();
+            strideW = opt.strideW();
+            dilationH = opt.dilationH();
+            dilationW = opt.dilationW();
+            padTop = opt.padding().padBefore(h, (kh - 1) * dilationH + 1, strideH);
+            padLeft = opt.padding().padBefore(w, (kw - 1) * dilationW + 1, strideW);
+            k = kh * kw * c;
+            direct = kh == 1 && kw == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0
+                    && oh == h && ow == w;
+        } else {
+            h = w = c = kh = kw = oh = ow = 1;
+            strideH = strideW = dilationH = dilationW = 1;
+            padTop = padLeft = 0;
+            k = ws[1];
+            direct = true;
+        }
+        o = ws[0];
+        tileRows = Math.max(1, TILE_FLOATS / k);
+        float[] b = op.input(2) >= 0 ? graph.tensor(op.input(2)).floatValues() : null;
+        FusedActivation act = opt.activation();
+        if (weights.isCompressed()) {
+            // TANH is the one fused activation the kernels do not have: applied after, in Java.
+            boolean fusable = act != FusedActivation.TANH;
+            sparse = SparseGemm.builder(weights.compressedValues()).bias(b)
+                    .activation(fusable ? act : FusedActivation.NONE).isa(isa).build();
+            denseWeights = null;
+            bias = null;
+            javaActivation = fusable ? FusedActivation.NONE : act;
+        } else {
+            sparse = null;
+            denseWeights = new FloatPointer(weights.floatValues());
+            bias = b;
+            javaActivation = act;
+        }
+    }
+
+    /** Whether the weights run through the 2:4 kernels. */
+    boolean isSparse() {
+        return sparse != null;
+    }
+
+    @Override
+    public long scratchFloats(int maxBatch) {
+        if (direct) {
+            return 0;
+        }
+        long rows = (long) maxBatch * oh * ow;
+        return Math.min(rows, tileRows) * k;
+    }
+
+    @Override
+    public void run(Frame frame, int batch) {
+        FloatBuffer x = frame.values[in];
+        FloatBuffer y = frame.values[out];
+        if (direct) {
+            gemm(x, batch * oh * ow, y);
+            return;
+        }
+        int rows = batch * oh * ow;
+        for (int r0 = 0; r0 < rows; r0 += tileRows) {
+            int n = Math.min(tileRows, rows - r0);
+            im2col(x, r0, n, frame.scratch);
+            gemm(frame.scratch, n, Frame.slice(y, r0 * o, n * o));
+        }
+    }
+
+    private void gemm(FloatBuffer x, int n, FloatBuffer y) {
+        FloatBuffer xs = Frame.slice(x, 0, n * k);
+        FloatBuffer ys = Frame.slice(y, 0, n * o);
+        if (sparse != null) {
+            sparse.run(xs, n, ys);
+        } else {
+            // Sizes are exact slices checked by slice() itself; OpenBLAS never sees more than that.
+            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, n, o, k, 1f,
+                    new FloatPointer(xs), k, denseWeights, k, 0f, new FloatPointer(ys), o);
+        }
+        if (bias != null || javaActivation != FusedActivation.NONE) {
+            for (int r = 0; r < n; r++) {
+                int base = r * o;
+                for (int j = 0; j < o; j++) {
+                    float v = ys.get(base + j) + (bias != null ? bias[j] : 0f);
+                    ys.put(base + j, javaActivation.apply(v));
+                }
+            }
+        }
+    }
+
+    /** Patch rows [r0, r0 + n) of the im2col matrix into {@code dst} (row-major [n, K]). */
+    private void im2col(FloatBuffer x, int r0, int n, FloatBuffer dst) {
+        int perImage = oh * ow;
+        for (int r = 0; r < n; r++) {
+            int row = r0 + r;
+            int b = row / perImage;
+            int yx = row % perImage;
+            int oy = yx / ow;
+            int ox = yx % ow;
+            int d = r * k;
+            for (int i = 0; i < kh; i++) {
+                int iy = oy * strideH + i * dilationH - padTop;
+                for (int j = 0; j < kw; j++) {
+                    int ix = ox * strideW + j * dilationW - padLeft;
+                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+                        for (int ch = 0; ch < c; ch++) {
+                            dst.put(d + ch, 0f);
+                        }
+                    } else {
+                        dst.put(d, x, ((b * h + iy) * w + ix) * c, c);
+                    }
+                    d += c;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (sparse != null) {
+            sparse.close();
+        }
+        if (denseWeights != null) {
+            denseWeights.close();
+        }
+    }
+}
