@@ -20,11 +20,11 @@ import java.util.Random;
  * pseudo-random pair kept per group, so every metadata code occurs - instead of by training,
  * which would take minutes. conv2 and dense1 come out compressed; conv1 and the logits dense.
  */
-final class TutorialGraph {
+public final class TutorialGraph {
     private TutorialGraph() {
     }
 
-    static Graph build(long seed) {
+    public static Graph build(long seed) {
         Sequential wrapped = TutorialModel.build(true, seed);
         Map<String, PruningParams> plan = Pruning.plan(wrapped);
         Sequential model = Pruning.strip(wrapped);

@@ -150,20 +150,39 @@ final class GemmStep implements PlanStep {
             int oy = yx / ow;
             int ox = yx % ow;
             int d = r * k;
+            int x0 = ox * strideW - padLeft;
             for (int i = 0; i < kh; i++) {
                 int iy = oy * strideH + i * dilationH - padTop;
-                for (int j = 0; j < kw; j++) {
-                    int ix = ox * strideW + j * dilationW - padLeft;
-                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-                        for (int ch = 0; ch < c; ch++) {
-                            dst.put(d + ch, 0f);
-                        }
-                    } else {
-                        dst.put(d, x, ((b * h + iy) * w + ix) * c, c);
+                if (iy < 0 || iy >= h) {
+                    zero(dst, d, kw * c);
+                } else if (dilationW == 1) {
+                    // The taps of one filter row are adjacent in the input: one copy for all of
+                    // them that lie inside, zeros for those hanging over the left or right edge.
+                    int jLo = Math.max(0, -x0);
+                    int jHi = Math.min(kw, w - x0);
+                    zero(dst, d, jLo * c);
+                    if (jHi > jLo) {
+                        dst.put(d + jLo * c, x, ((b * h + iy) * w + x0 + jLo) * c, (jHi - jLo) * c);
                     }
-                    d += c;
+                    zero(dst, d + Math.max(jHi, jLo) * c, (kw - Math.max(jHi, jLo)) * c);
+                } else {
+                    for (int j = 0; j < kw; j++) {
+                        int ix = x0 + j * dilationW;
+                        if (ix < 0 || ix >= w) {
+                            zero(dst, d + j * c, c);
+                        } else {
+                            dst.put(d + j * c, x, ((b * h + iy) * w + ix) * c, c);
+                        }
+                    }
                 }
+                d += kw * c;
             }
+        }
+    }
+
+    private static void zero(FloatBuffer b, int from, int count) {
+        for (int i = 0; i < count; i++) {
+            b.put(from + i, 0f);
         }
     }
 
