@@ -96,6 +96,44 @@ static void gather24_avx512(const GemmArgs& a) {
     }
 }
 
+// X[b0 .. b0+nb) [*, ldx] -> panel [kp, width] like pack_panel (gemm24_common.h), by 16x16
+// in-register transposes: for few output rows (convolutions: 64 filters, thousands of patch
+// rows) the scalar transpose would cost more than the FMAs it feeds. Every panel element is
+// written: masked loads zero columns >= cols, missing batch rows are zero vectors.
+static inline void pack_panel512(const float* x, int ldx, int cols, int kp, int b0, int nb,
+                                 int width, float* panel) {
+    for (int j0 = 0; j0 < width; j0 += 16) {
+        for (int k0 = 0; k0 < kp; k0 += 16) {
+            int left = cols - k0;
+            __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1);
+            __m512 r[16];
+            for (int i = 0; i < 16; i++)
+                r[i] = j0 + i < nb ? _mm512_maskz_loadu_ps(m, x + (int64_t)(b0 + j0 + i) * ldx + k0) : _mm512_setzero_ps();
+            __m512 t[16], u[16], v[16];
+            for (int i = 0; i < 16; i += 2) {
+                t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+                t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+            }
+            for (int i = 0; i < 16; i += 4) {
+                u[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+                u[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+                u[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+                u[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+            }
+            for (int h = 0; h < 16; h += 8)
+                for (int i = 0; i < 4; i++) {
+                    v[h + i] = _mm512_shuffle_f32x4(u[h + i], u[h + 4 + i], 0x88);
+                    v[h + 4 + i] = _mm512_shuffle_f32x4(u[h + i], u[h + 4 + i], 0xDD);
+                }
+            for (int i = 0; i < 8; i++) {
+                r[i] = _mm512_shuffle_f32x4(v[i], v[8 + i], 0x88);
+                r[8 + i] = _mm512_shuffle_f32x4(v[i], v[8 + i], 0xDD);
+            }
+            for (int i = 0; i < 16; i++) _mm512_store_ps(panel + (size_t)(k0 + i) * width + j0, r[i]);
+        }
+    }
+}
+
 // Rows [r, r+R) over windows [w0, w1) against panel [kp, 16V]; tile [r1-r0, 16V] holds the
 // partial sums between K-blocks. last: apply bias + activation and write Y[b0 .. b0+nb).
 template <int R, int V>
@@ -161,7 +199,7 @@ static void bcast_chunk512(const GemmArgs& a, int b0, int nb) {
     float* panel = scratch(0, (size_t)a.kp * W);
     float* tile = scratch(1, (size_t)(a.r1 - a.r0) * W);
     if (!panel || !tile) return;  // unreachable: the dispatcher reserved both
-    pack_panel(a.x, a.ldx, a.cols, a.kp, b0, nb, W, panel);
+    pack_panel512(a.x, a.ldx, a.cols, a.kp, b0, nb, W, panel);
     int kw = kblock_bytes / (32 * W * 4);
     if (kw < 1) kw = 1;
     for (int w0 = 0; w0 < wins; w0 += kw) {
@@ -173,19 +211,23 @@ static void bcast_chunk512(const GemmArgs& a, int b0, int nb) {
     }
 }
 
-// Larger-batch kernel: batch in chunks of 128 (V = 8, 3 rows); the rest in one chunk of
-// 16*ceil(rest/16) (V <= 4, 4 rows; 5..7 vectors round up to 8).
+// Larger-batch kernel: batch in chunks of 128 (V = 8, 3 rows), then one of 64 (V = 4, 4 rows)
+// when 64..127 remain, then the rest (< 64) in one chunk of 16*ceil(rest/16) lanes, so that at
+// most 15 lanes are padding.
 static void broadcast24_avx512(const GemmArgs& a) {
     int b0 = 0;
     for (; a.batch - b0 >= 128; b0 += 128) bcast_chunk512<3, 8>(a, b0, 128);
+    if (a.batch - b0 >= 64) {
+        bcast_chunk512<4, 4>(a, b0, 64);
+        b0 += 64;
+    }
     int rest = a.batch - b0;
-    if (rest == 0) return;
     switch ((rest + 15) / 16) {
+        case 0: break;
         case 1: bcast_chunk512<4, 1>(a, b0, rest); break;
         case 2: bcast_chunk512<4, 2>(a, b0, rest); break;
         case 3: bcast_chunk512<4, 3>(a, b0, rest); break;
-        case 4: bcast_chunk512<4, 4>(a, b0, rest); break;
-        default: bcast_chunk512<3, 8>(a, b0, rest); break;
+        default: bcast_chunk512<4, 4>(a, b0, rest); break;
     }
 }
 

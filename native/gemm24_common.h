@@ -91,9 +91,13 @@ static int kblock_bytes = 128 * 1024;
 static inline void pack_panel(const float* x, int ldx, int cols, int kp, int b0, int nb,
                               int width, float* panel) {
     memset(panel, 0, sizeof(float) * (size_t)kp * width);
-    for (int j = 0; j < nb; j++) {
-        const float* xr = x + (int64_t)(b0 + j) * ldx;
-        for (int k = 0; k < cols; k++) panel[(size_t)k * width + j] = xr[k];
+    // 16-column tiles: the 16 panel rows being written stay in L1 while j sweeps the batch.
+    for (int k0 = 0; k0 < cols; k0 += 16) {
+        int k1 = k0 + 16 < cols ? k0 + 16 : cols;
+        for (int j = 0; j < nb; j++) {
+            const float* xr = x + (int64_t)(b0 + j) * ldx;
+            for (int k = k0; k < k1; k++) panel[(size_t)k * width + j] = xr[k];
+        }
     }
 }
 

@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     };
     const char* isas[] = {"scalar", "avx2", "avx512"};
     const char* sts[] = {"auto", "gather", "broadcast"};
-    int kbs[] = {16384, 32768, 131072, 262144};
+    int kbs[] = {131072};
     struct Variant { int isa, st, kb; double best; };
     std::vector<Variant> vs;
     for (int isa = 1; isa <= s24_cpu_isa(); isa++) {

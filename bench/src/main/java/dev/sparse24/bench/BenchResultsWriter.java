@@ -31,12 +31,13 @@ public final class BenchResultsWriter {
         Map<String, double[]> byShape = new LinkedHashMap<>();
         for (JsonNode run : runs) {
             JsonNode p = run.get("params");
-            String key = p.get("layer").asText() + " " + p.get("batch").asText();
+            String key = p.get("layer").asText() + " " + p.get("batch").asText() + " "
+                    + (p.has("threads") ? p.get("threads").asText() : "1");
             double[] v = byShape.computeIfAbsent(key, k -> new double[4]);
             JsonNode m = run.get("primaryMetric");
             double score = m.get("score").asDouble();
             double err = m.get("scoreError").isNumber() ? m.get("scoreError").asDouble() / score : Double.NaN;
-            int i = p.get("kind").asText().equals("dense") ? 0 : 1;
+            int i = p.get("variant").asText().equals("dense") ? 0 : 1;
             v[i] = score;
             v[2 + i] = err;
         }
@@ -46,14 +47,15 @@ public final class BenchResultsWriter {
         root.put("command", args.length > 2 ? args[2] : "bench/run-cpu-bench.sh");
         ObjectNode machine = root.putObject("machine");
         machine.put("cpu", cpuName());
-        machine.put("cores_used", 1);
+        machine.put("cores_used", Runtime.getRuntime().availableProcessors());
         machine.put("isa", Isa.best().name().toLowerCase());
         machine.put("openblas_coretype", System.getenv("OPENBLAS_CORETYPE"));
         machine.put("loadavg", loadAverage());
         machine.putNull("gpu");
         machine.putNull("driver");
         ArrayNode layers = root.putArray("layers");
-        System.out.printf("%-10s %6s %10s %10s %8s%n", "layer", "batch", "dense_ms", "sparse_ms", "speedup");
+        System.out.printf("%-10s %6s %7s %10s %10s %8s%n", "layer", "batch", "threads", "dense_ms", "sparse_ms",
+                "speedup");
         for (Map.Entry<String, double[]> e : byShape.entrySet()) {
             String[] k = e.getKey().split(" ");
             double[] v = e.getValue();
@@ -64,7 +66,7 @@ public final class BenchResultsWriter {
             ObjectNode l = layers.addObject();
             l.put("device", "cpu");
             l.put("dtype", "fp32");
-            l.put("threads", 1);
+            l.put("threads", Integer.parseInt(k[2]));
             l.put("layer", k[0]);
             l.put("rows", rows);
             l.put("cols", cols);
@@ -76,7 +78,7 @@ public final class BenchResultsWriter {
             l.put("sparse_ms", round(v[1]));
             l.put("speedup", round(v[0] / v[1]));
             l.put("spread", round(Math.max(v[2], v[3])));
-            System.out.printf("%-10s %6d %10.4f %10.4f %8.2f%n", k[0], batch, v[0], v[1], v[0] / v[1]);
+            System.out.printf("%-10s %6d %7s %10.4f %10.4f %8.2f%n", k[0], batch, k[2], v[0], v[1], v[0] / v[1]);
         }
         root.putArray("models");
         json.writerWithDefaultPrettyPrinter().writeValue(new File(args[1]), root);

@@ -21,10 +21,14 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One fully-connected layer, Y[batch, rows] = X[batch, cols] W^T, one thread: 2:4 sparse
+ * One fully-connected layer, Y[batch, rows] = X[batch, cols] W^T, one thread by default: 2:4 sparse
  * ({@link SparseGemm}, native kernels at the CPU's best ISA) against dense OpenBLAS (sgemv at
  * batch 1, sgemm otherwise) on the same shapes, in one run so the ratios are comparable.
  *
@@ -42,16 +46,30 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
 public class SparseGemmBenchmark {
+    /** ROWSxCOLS of W, or "conv2" (W [64, 800], 196 GEMM rows per image). */
     @Param({"4096x4096", "1024x3136", "conv2"})
     public String layer;
 
+    /** Rows of X (images for conv2). */
     @Param({"1", "64", "256"})
     public int batch;
 
-    /** "sparse" or "dense". */
+    /**
+     * "dense" or "sparse". Named so that it sorts last among the parameters: JMH runs the
+     * combinations in name order, so each shape's dense and sparse trials run back to back and
+     * share the machine's load of the moment.
+     */
     @Param({"dense", "sparse"})
-    public String kind;
+    public String variant;
 
+    /**
+     * Threads: OpenBLAS's pool for dense; for sparse, this many Java threads each computing a
+     * contiguous share of the output rows ({@link SparseGemm#runRows}).
+     */
+    @Param({"1"})
+    public int threads;
+
+    private ExecutorService pool;
     private int rows;
     private int cols;
     private int m;          // GEMM rows of X and Y
@@ -62,7 +80,10 @@ public class SparseGemmBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        Blas.init(1);
+        Blas.init(threads);
+        if (threads > 1) {
+            pool = Executors.newFixedThreadPool(threads - 1);
+        }
         if (layer.equals("conv2")) {
             rows = 64;
             cols = 800;
@@ -90,7 +111,7 @@ public class SparseGemmBenchmark {
         }
         x = Tensor.of(xs, m, cols);
         y = Tensor.zeros(m, rows);
-        if (kind.equals("sparse")) {
+        if (variant.equals("sparse")) {
             sparse = SparseGemm.builder(CompressedWeights.compress(dense, rows, cols)).build();
             System.out.println("# sparse kernels: " + sparse + ", best ISA " + Isa.best());
         }
@@ -104,11 +125,33 @@ public class SparseGemmBenchmark {
         if (sparse != null) {
             sparse.close();
         }
+        if (pool != null) {
+            pool.shutdown();
+        }
     }
 
+    /** One forward call of the layer. */
     @Benchmark
     public Tensor layer() {
-        if (sparse != null) {
+        if (sparse != null && pool != null) {
+            // The calling thread takes the first share; the pool the rest (row ranges are
+            // multiples of 4 so that no register block straddles two threads' shares).
+            Future<?>[] parts = new Future<?>[threads - 1];
+            int share = (rows / threads + 3) & ~3;
+            for (int t = 1; t < threads; t++) {
+                int r0 = Math.min(rows, t * share);
+                int r1 = t == threads - 1 ? rows : Math.min(rows, (t + 1) * share);
+                parts[t - 1] = pool.submit(() -> sparse.runRows(x, m, y, r0, r1));
+            }
+            sparse.runRows(x, m, y, 0, Math.min(rows, share));
+            for (Future<?> f : parts) {
+                try {
+                    f.get();
+                } catch (InterruptedException | ExecutionException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        } else if (sparse != null) {
             sparse.run(x, m, y);
         } else if (m == 1) {
             // y[rows] = W[rows, cols] x[cols]: OpenBLAS's GEMV, its best path for one vector.

@@ -91,13 +91,8 @@ public final class VisualizeCommand implements Callable<Integer> {
                 continue;
             }
             GraphTensor t = g.tensor(wi);
-            ModelMetadata.LayerPruning lp = null;
-            for (Map.Entry<String, ModelMetadata.LayerPruning> e : pruning.entrySet()) {
-                String n = e.getKey();
-                if (t.name().equals(n) || t.name().startsWith(n + "/") || t.name().contains("/" + n + "/")) {
-                    lp = e.getValue();
-                }
-            }
+            String owner = WeightSparsityCheck.layerOf(t.name(), pruning);
+            ModelMetadata.LayerPruning lp = owner == null ? null : pruning.get(owner);
             float[] v = t.floatValues();
             boolean holds24 = NmPattern.TWO_FOUR.isHeldBy(Tensor.of(v, t.shape()[0], v.length / Math.max(1, t.shape()[0])));
             boolean structured = lp != null ? "m_by_n".equals(lp.kind()) : holds24 && hasZero(v);

@@ -373,7 +373,7 @@ public final class FlatBufferVerifier {
             return new Union(type, value);
         }
 
-        /** Reads a 1-byte field (after {@link #scalar} has been called or implicitly now). */
+        /** Reads a 1-byte unsigned field (checked inside the table), or {@code defaultValue} when absent. */
         public int ubyte(int slot, String name, int defaultValue) throws ModelFormatException {
             int at = field(slot, name, 1);
             return at < 0 ? defaultValue : Byte.toUnsignedInt(bb.get(at));

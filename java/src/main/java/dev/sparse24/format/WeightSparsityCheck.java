@@ -114,8 +114,11 @@ public final class WeightSparsityCheck {
         return false;
     }
 
-    /** The layer a tensor belongs to per the pruning metadata, or null. */
-    static String layerOf(String tensorName, Map<String, ModelMetadata.LayerPruning> pruning) {
+    /**
+     * The layer a tensor belongs to per the pruning metadata, or null: the tensor is named
+     * after the layer ({@code layer}, {@code layer/...} or {@code .../layer/...}).
+     */
+    public static String layerOf(String tensorName, Map<String, ModelMetadata.LayerPruning> pruning) {
         for (String layer : pruning.keySet()) {
             if (tensorName.equals(layer) || tensorName.startsWith(layer + "/") || tensorName.contains("/" + layer + "/")) {
                 return layer;

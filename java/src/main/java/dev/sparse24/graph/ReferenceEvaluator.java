@@ -23,6 +23,9 @@ import java.util.Arrays;
  * the decoded weights.
  */
 public final class ReferenceEvaluator {
+    /** Largest intermediate tensor (elements) a run may create: a hostile graph cannot exhaust memory. */
+    public static final long MAX_ELEMENTS = 1L << 28;
+
     private final Graph graph;
     private final float[][] constants;   // dense float values of constant tensors, decompressed
 
@@ -251,23 +254,48 @@ public final class ReferenceEvaluator {
                         }
                     }
                     int base = ((b * oh + y) * ow + x) * oc;
-                    for (int f = 0; f < oc; f++) {
-                        float acc;
-                        if (depthwise) {
-                            acc = 0f;
+                    if (depthwise) {
+                        for (int f = 0; f < oc; f++) {
+                            float acc = 0f;
                             int ch = f / multiplier;
                             for (int t = 0; t < kh * kw; t++) {
                                 acc += patch[t * c + ch] * w[t * oc + f];
                             }
-                        } else {
-                            acc = dotRows(patch, 0, w, f * k, k);
+                            out[base + f] = acc + (bias != null ? bias[f] : 0f);
                         }
-                        out[base + f] = acc + (bias != null ? bias[f] : 0f);
+                    } else {
+                        filterRows(patch, w, k, oc, bias, out, base);
                     }
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * {@code out[base + f] = bias[f] + sum_i patch[i] * w[f*k + i]} for every filter f, four
+     * filters at a time so that each patch value is loaded once per four products.
+     */
+    private static void filterRows(float[] patch, float[] w, int k, int filters, float[] bias, float[] out, int base) {
+        int f = 0;
+        for (; f + 3 < filters; f += 4) {
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+            int w0 = f * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+            for (int i = 0; i < k; i++) {
+                float p = patch[i];
+                s0 += p * w[w0 + i];
+                s1 += p * w[w1 + i];
+                s2 += p * w[w2 + i];
+                s3 += p * w[w3 + i];
+            }
+            out[base + f] = s0 + (bias != null ? bias[f] : 0f);
+            out[base + f + 1] = s1 + (bias != null ? bias[f + 1] : 0f);
+            out[base + f + 2] = s2 + (bias != null ? bias[f + 2] : 0f);
+            out[base + f + 3] = s3 + (bias != null ? bias[f + 3] : 0f);
+        }
+        for (; f < filters; f++) {
+            out[base + f] = dotRows(patch, 0, w, f * k, k) + (bias != null ? bias[f] : 0f);
+        }
     }
 
     /** {@code sum_i a[aOffset+i] * w[wOffset+i]} over {@code n} values, in four interleaved partial sums. */
@@ -437,10 +465,15 @@ public final class ReferenceEvaluator {
             }
             os[d] = Math.max(ap[d], bp[d]);
         }
-        int n = 1;
+        long size = 1;
         for (int d : os) {
-            n *= d;
+            size *= d;
         }
+        if (size > MAX_ELEMENTS) {
+            throw new IllegalArgumentException(type + ": broadcasting " + Arrays.toString(as) + " with "
+                    + Arrays.toString(bs) + " gives " + size + " elements, more than " + MAX_ELEMENTS);
+        }
+        int n = (int) size;
         float[] out = new float[n];
         int[] idx = new int[rank];
         for (int i = 0; i < n; i++) {

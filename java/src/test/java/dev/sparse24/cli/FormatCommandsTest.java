@@ -141,6 +141,43 @@ class FormatCommandsTest {
     }
 
     @Test
+    void realTfliteModelsConvertToS24ThatComputeTheSame(@TempDir Path dir) throws Exception {
+        Path models = Path.of(System.getProperty("sparse24.shared"), "data", "tflite");
+        List<Path> files;
+        try (var s = Files.list(models)) {
+            files = s.filter(p -> p.toString().endsWith(".tflite")).sorted().toList();
+        }
+        assertTrue(files.size() >= 6, "shared models: " + files);
+        Random rnd = new Random(2);
+        for (Path tflite : files) {
+            Path s24 = dir.resolve(tflite.getFileName() + ".s24");
+            Run r = run("convert", tflite.toString(), s24.toString());
+            assertEquals(0, r.exit(), tflite + ": " + r.err());
+            Graph a = dev.sparse24.format.ModelFiles.read(tflite);
+            Graph b = dev.sparse24.format.ModelFiles.read(s24);
+            int[] shape = a.tensor(a.inputs()[0]).shape();
+            shape[0] = 2;
+            int n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = rnd.nextFloat();
+            }
+            Tensor in = Tensor.of(x, shape);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(
+                    new dev.sparse24.graph.ReferenceEvaluator(a).run(in).toArray(),
+                    new dev.sparse24.graph.ReferenceEvaluator(b).run(in).toArray(), tflite.toString());
+            // Converter-made models carry no pruning metadata and no 2:4 structure: the check
+            // treats every weight with >= 4 columns as prunable, and they fail.
+            Run check = run("check-sparsity", tflite.toString());
+            assertEquals(1, check.exit(), check.out());
+            assertTrue(check.out().contains("no pruning metadata"), check.out());
+        }
+    }
+
+    @Test
     void titlesFollowTheTutorial() {
         assertEquals("Structural pruning for Dense layer",
                 VisualizeCommand.title(dev.sparse24.graph.OpType.FULLY_CONNECTED, true));

@@ -58,7 +58,8 @@ import java.util.Map;
  * <p>CONV_2D filters with {@code in % 4 == 0} and FULLY_CONNECTED weights that hold 2:4 along
  * their last dimension are stored compressed ({@link GraphTensor#compressed}).
  *
- * <p>Bad files: the whole buffer is verified first ({@link TfliteVerifier}), then every index,
+ * <p>Bad files: the whole buffer is verified first ({@link TfliteVerifier} over
+ * {@code FlatBufferVerifier}), then every index,
  * shape and buffer size is checked as it is read; no runtime exception escapes.
  */
 public final class TfliteReader {
@@ -439,11 +440,12 @@ public final class TfliteReader {
                 case DEPTHWISE_CONV_2D -> {
                     DepthwiseConv2DOptions o = (DepthwiseConv2DOptions) optionsTable(op,
                             BuiltinOptions.DepthwiseConv2DOptions, new DepthwiseConv2DOptions(), where);
-                    // depth_multiplier is informational in newer converters; derive it if unset.
-                    int multiplier = o.depthMultiplier() > 0 ? o.depthMultiplier() : 0;
+                    // depth_multiplier is informational (the evaluator derives it from the shapes);
+                    // some converters leave it 0.
+                    int multiplier = Math.max(o.depthMultiplier(), 1);
                     return OpOptions.depthwise(padding(o.padding(), where), positive(o.strideH(), "stride_h", where),
                             positive(o.strideW(), "stride_w", where), positive(o.dilationHFactor(), "dilation_h", where),
-                            positive(o.dilationWFactor(), "dilation_w", where), multiplier == 0 ? 1 : multiplier,
+                            positive(o.dilationWFactor(), "dilation_w", where), multiplier,
                             activation(o.fusedActivationFunction(), where));
                 }
                 case AVERAGE_POOL_2D, MAX_POOL_2D -> {

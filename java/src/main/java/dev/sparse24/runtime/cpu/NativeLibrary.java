@@ -21,7 +21,8 @@ final class NativeLibrary {
         try {
             Loader.load(NativeGemm24.class);
             isa = Isa.fromNativeLevel(NativeGemm24.s24_cpu_isa());
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            isa = capped(isa, System.getProperty("sparse24.cpu.isa"));
+        } catch (LinkageError | RuntimeException e) {
             failure = e.toString();
             LOG.log(Level.WARNING, "Sparse24 native CPU kernels unavailable, using the (2-6x slower) "
                     + "Java reference: " + e);
@@ -31,6 +32,23 @@ final class NativeLibrary {
     }
 
     private NativeLibrary() {
+    }
+
+    /**
+     * -Dsparse24.cpu.isa=java|scalar|avx2|avx512 caps the level (whole-program tests of a
+     * narrower CPU, or of the Java fallback); it never raises it above what the CPU runs.
+     */
+    private static Isa capped(Isa cpu, String cap) {
+        if (cap == null || cap.isBlank()) {
+            return cpu;
+        }
+        try {
+            Isa c = Isa.valueOf(cap.trim().toUpperCase(java.util.Locale.ROOT));
+            return c.compareTo(cpu) < 0 ? c : cpu;
+        } catch (IllegalArgumentException e) {
+            LOG.warning("ignoring -Dsparse24.cpu.isa=" + cap + ": expected java, scalar, avx2 or avx512");
+            return cpu;
+        }
     }
 
     /** Whether the native kernels loaded. */

@@ -157,6 +157,9 @@ public final class SparseGemm implements AutoCloseable {
         lock.readLock().lock();
         try {
             ensureOpen();
+            if (batch == 0 || r0 == r1) {
+                return;
+            }
             if (isa == Isa.JAVA) {
                 // Only rows [r0, r1) are written back: other threads may own the rest of y.
                 float[] ya = new float[batch * rows()];
@@ -193,6 +196,9 @@ public final class SparseGemm implements AutoCloseable {
         lock.readLock().lock();
         try {
             ensureOpen();
+            if (batch == 0) {
+                return;
+            }
             if (isa == Isa.JAVA) {
                 float[] xa = new float[batch * cols()];
                 float[] ya = new float[batch * rows()];
@@ -213,6 +219,9 @@ public final class SparseGemm implements AutoCloseable {
         lock.readLock().lock();
         try {
             ensureOpen();
+            if (batch == 0) {
+                return;
+            }
             if (isa == Isa.JAVA) {
                 SparseGemmReference.gemm(weights, bias, activation, x, 0, batch, y, 0, 0, rows());
                 return;

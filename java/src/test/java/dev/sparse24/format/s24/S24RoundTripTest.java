@@ -161,8 +161,11 @@ class S24RoundTripTest {
             }
         }
         int uncompressed = S24Writer.toBytes(new Graph(ts, g.operators(), g.inputs(), g.outputs(), g.metadata())).length;
-        // 2:4 weights: 8*36 + 10*72 (padded) groups of values -> 2.25 B per (padded) weight vs 4.
-        long saved = (8L * 36 + 10L * 70) * 4 - (8L * 36 + 10L * 72) * 9 / 4;
-        assertTrue(Math.abs((uncompressed - dense) - saved) < 64, uncompressed + " vs " + dense + ", expected saving " + saved);
+        // 2:4 weights: 2 kept values + 4 bits per group of 4 -> 2.125 B per (padded) weight vs 4.
+        long saved = (8L * 36 + 10L * 70) * 4 - (8L * 36 + 10L * 72) * 17 / 8;
+        // Each compressed tensor also carries a TwoFourWeights table and 16-byte alignment of its
+        // two vectors: at most 64 bytes each.
+        long overhead = saved - (uncompressed - dense);
+        assertTrue(overhead >= 0 && overhead <= 2 * 64, uncompressed + " vs " + dense + ", expected saving " + saved);
     }
 }

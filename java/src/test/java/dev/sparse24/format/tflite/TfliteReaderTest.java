@@ -31,8 +31,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the sine model approximating sin(x).
  */
 class TfliteReaderTest {
-    /** Test images evaluated per model: the plain-Java evaluator is slow, CI time is short. */
-    static final int IMAGES = 1000;
+    /**
+     * MNIST test images loaded. Conv models are scored on the first 200-300 only: the plain-Java
+     * evaluator needs about 10-50 ms per image for them, and CI has two cores.
+     */
+    static final int IMAGES = 2000;
 
     static MnistDataset mnist;
 
@@ -51,15 +54,15 @@ class TfliteReaderTest {
         mnist = Mnist.loadFrom(shared("data/mnist"), IMAGES);
     }
 
-    /** Accuracy of {@code graph} on the first {@link #IMAGES} MNIST test images scaled to x/255. */
-    static double accuracy(Graph graph) {
+    /** Accuracy of {@code graph} on the first {@code images} MNIST test images scaled to x/255. */
+    static double accuracy(Graph graph, int images) {
         ReferenceEvaluator eval = new ReferenceEvaluator(graph);
         int[] inputShape = graph.tensor(graph.inputs()[0]).shape();
         float[] pixels = mnist.testImages().toArray();
         int[] labels = mnist.testLabels();
         int batch = 100;
         // Batches in parallel (the evaluator is thread-safe): CI has two cores.
-        int correct = IntStream.range(0, IMAGES / batch).parallel().map(k -> {
+        int correct = IntStream.range(0, images / batch).parallel().map(k -> {
             int start = k * batch;
             int[] shape = inputShape.clone();
             shape[0] = batch;
@@ -79,7 +82,7 @@ class TfliteReaderTest {
             }
             return right;
         }).sum();
-        return correct / (double) IMAGES;
+        return correct / (double) images;
     }
 
     static String ops(Graph g) {
@@ -87,22 +90,25 @@ class TfliteReaderTest {
                 : "(" + o.options().activation() + ")")).collect(Collectors.joining(" "));
     }
 
-    // Accuracies measured by this evaluator on the first 1000 test images (INDEX.md gives the
-    // independent interpreter's full-test-set figures: 0.9918, 0.9939, 0.9912, 0.9846, 0.9595).
+    // Measured with this evaluator on the first N test images: jspkay 0.9967 (300), kateLint 0.9933
+    // (300), pandcu 0.9950 (200), mattn 0.9775 (2000), users-9706 0.9450 (2000); on 1000 images
+    // each: 0.9890, 0.9910, 0.9900, 0.9810, 0.9540. INDEX.md gives an independent interpreter's
+    // full-test-set figures: 0.9918, 0.9939, 0.9912, 0.9846, 0.9595. Bounds sit just below the
+    // measured values.
     @ParameterizedTest
     @CsvSource({
-            "jspkay__mnist.tflite, 0.0, '[1, 28, 28, 1]'",
-            "kateLint__mnist.tflite, 0.0, '[1, 28, 28, 1]'",
-            "pandcu__mnist.tflite, 0.0, '[1, 28, 28]'",
-            "mattn__mnist_model.tflite, 0.0, '[1, 784]'",
-            "users-9706__mnist.tflite, 0.0, '[1, 28, 28]'",
+            "jspkay__mnist.tflite, 300, 0.99, '[1, 28, 28, 1]'",
+            "kateLint__mnist.tflite, 300, 0.985, '[1, 28, 28, 1]'",
+            "pandcu__mnist.tflite, 200, 0.985, '[1, 28, 28]'",
+            "mattn__mnist_model.tflite, 2000, 0.97, '[1, 784]'",
+            "users-9706__mnist.tflite, 2000, 0.935, '[1, 28, 28]'",
     })
-    void mnistModelsClassify(String file, double bound, String inputShape) throws Exception {
+    void mnistModelsClassify(String file, int images, double bound, String inputShape) throws Exception {
         long t0 = System.nanoTime();
         Graph g = TfliteReader.read(model(file));
-        double acc = accuracy(g);
+        double acc = accuracy(g, images);
         System.out.printf("%s: %s input %s, accuracy %.4f on %d images (%.1f s)%n", file, ops(g),
-                Arrays.toString(g.tensor(g.inputs()[0]).shape()), acc, IMAGES, (System.nanoTime() - t0) / 1e9);
+                Arrays.toString(g.tensor(g.inputs()[0]).shape()), acc, images, (System.nanoTime() - t0) / 1e9);
         assertEquals(inputShape, Arrays.toString(g.tensor(g.inputs()[0]).shape()));
         assertTrue(acc >= bound, file + ": accuracy " + acc + " below " + bound);
     }
@@ -122,6 +128,7 @@ class TfliteReaderTest {
             maxErr = Math.max(maxErr, Math.abs(ys[i] - Math.sin(xs[i])));
         }
         System.out.printf("sine: %s, max |y - sin x| on [0, 2pi] = %.4f%n", ops(g), maxErr);
-        assertTrue(maxErr < 0.0, "max error " + maxErr);
+        // Measured 0.0489 (INDEX.md: about 0.04 with an independent interpreter).
+        assertTrue(maxErr < 0.055, "max error " + maxErr);
     }
 }

@@ -265,4 +265,52 @@ class SparseGemmTest {
             assertEquals(java.util.Arrays.toString(ref), java.util.Arrays.toString(y));
         }
     }
+
+    @Test
+    void emptyBatchIsANoOp() {
+        CompressedWeights w = randomWeights(new Random(4), 4, 8);
+        try (SparseGemm gemm = SparseGemm.builder(w).build()) {
+            gemm.run(new float[0], 0, new float[0]);
+            gemm.run(Tensor.zeros(1, 8), 0, Tensor.zeros(1, 4));
+        }
+    }
+
+    @Test
+    void threadsSharingOneLayerGetTheSingleThreadedResult() throws Exception {
+        Random rnd = new Random(11);
+        CompressedWeights w = randomWeights(rnd, 40, 96);
+        float[] bias = randomArray(rnd, 40, 1f);
+        int[] batches = {1, 5, 33};
+        try (SparseGemm gemm = SparseGemm.builder(w).bias(bias).activation(FusedActivation.RELU).build()) {
+            float[][] xs = new float[batches.length][];
+            float[][] expected = new float[batches.length][];
+            for (int i = 0; i < batches.length; i++) {
+                xs[i] = randomArray(rnd, batches[i] * 96, 1f);
+                expected[i] = new float[batches[i] * 40];
+                gemm.run(xs[i], batches[i], expected[i]);
+            }
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    fs.add(pool.submit(() -> {
+                        for (int n = 0; n < 300; n++) {
+                            int i = n % batches.length;
+                            float[] y = new float[expected[i].length];
+                            gemm.run(xs[i], batches[i], y);
+                            if (!java.util.Arrays.equals(expected[i], y)) {
+                                throw new AssertionError("run " + n + " differs from the single-threaded result");
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : fs) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+    }
 }
