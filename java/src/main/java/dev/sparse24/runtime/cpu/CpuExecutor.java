@@ -5,7 +5,7 @@ import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
 import dev.sparse24.tensor.Blas;
-import org.bytedeco.javacpp.FloatPointer;
+import dev.sparse24.tensor.Tensor;
 
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -203,8 +203,9 @@ public final class CpuExecutor implements AutoCloseable {
             }
             int chunk = Math.min(maxBatch, pool == null ? batch : (batch + threads - 1) / threads);
             if (pool == null || chunk >= batch) {
+                // One chunk on the calling thread: its steps may use the pool themselves.
                 for (int start = 0; start < batch; start += chunk) {
-                    runChunk(in, out, start, Math.min(chunk, batch - start));
+                    runChunk(in, out, start, Math.min(chunk, batch - start), pool);
                 }
                 return;
             }
@@ -219,11 +220,11 @@ public final class CpuExecutor implements AutoCloseable {
         for (int start = chunk; start < batch; start += chunk) {
             int s = start;
             int n = Math.min(chunk, batch - start);
-            pending.add(pool.submit(() -> runChunk(in, out, s, n)));
+            pending.add(pool.submit(() -> runChunk(in, out, s, n, null)));
         }
         RuntimeException failure = null;
         try {
-            runChunk(in, out, 0, chunk);
+            runChunk(in, out, 0, chunk, null);
         } catch (RuntimeException e) {
             failure = e;
         }
@@ -283,20 +284,23 @@ public final class CpuExecutor implements AutoCloseable {
         return b.isDirect() && b.order() == ByteOrder.nativeOrder();
     }
 
-    private void runChunk(FloatBuffer[] in, FloatBuffer[] out, int start, int n) {
+    private void runChunk(FloatBuffer[] in, FloatBuffer[] out, int start, int n, ExecutorService stepPool) {
         Workspace ws = idle.pollFirst();
         if (ws == null) {
             ws = newWorkspace();
         }
         try {
             Frame f = ws.frame;
+            f.pool = stepPool;
             System.arraycopy(ws.base, 0, f.values, 0, ws.base.length);
+            System.arraycopy(ws.baseTensors, 0, f.tensors, 0, ws.baseTensors.length);
             for (int k = 0; k < inputs.length; k++) {
                 int t = inputs[k];
                 int off = in[k].position() + start * inputSample[k];
                 int count = n * inputSample[k];
                 if (usableInPlace(in[k]) && !in[k].isReadOnly()) {
                     f.values[t] = Frame.slice(in[k], off, count);
+                    f.tensors[t] = null;
                 } else {
                     f.values[t].put(0, in[k], off, count);
                 }
@@ -306,11 +310,13 @@ public final class CpuExecutor implements AutoCloseable {
                 int t = outputs[k];
                 if (produced[t] && usableInPlace(out[k]) && countOf(outputs, t) == 1) {
                     f.values[t] = Frame.slice(out[k], out[k].position() + start * outputSample[k], n * outputSample[k]);
+                    f.tensors[t] = null;
                     bound[k] = true;
                 }
             }
             for (int[] a : aliases) {
                 f.values[a[0]] = f.values[a[1]];
+                f.tensors[a[0]] = f.tensors[a[1]];
             }
             for (PlanStep s : steps) {
                 s.run(f, n);
@@ -342,38 +348,48 @@ public final class CpuExecutor implements AutoCloseable {
         return ws;
     }
 
-    /** Native buffers of one pass: every activation that owns storage, and the im2col scratch. */
+    /**
+     * Native buffers of one pass: every activation that owns storage (as tensors, which the
+     * kernels' row-split entry point takes), and one im2col scratch per worker.
+     */
     private final class Workspace {
-        final List<FloatPointer> memory = new ArrayList<>();
+        final List<Tensor> memory = new ArrayList<>();
         final FloatBuffer[] base = new FloatBuffer[graph.tensors().size()];
+        final Tensor[] baseTensors = new Tensor[graph.tensors().size()];
         final Frame frame;
 
         Workspace() {
             for (int t = 0; t < base.length; t++) {
                 if (root[t] == t && shapes.shape(t) != null) {
-                    base[t] = allocate((long) maxBatch * shapes.sampleSize(t));
+                    baseTensors[t] = allocate((long) maxBatch * shapes.sampleSize(t));
                 }
             }
             for (int t = 0; t < base.length; t++) {
                 if (shapes.shape(t) != null) {
-                    base[t] = base[root[t]];
+                    baseTensors[t] = baseTensors[root[t]];
+                    base[t] = baseTensors[t].buffer();
                 }
             }
-            frame = new Frame(base.length, scratchFloats > 0 ? allocate(scratchFloats) : null);
+            FloatBuffer[] scratch = new FloatBuffer[threads];
+            for (int p = 0; p < threads && scratchFloats > 0; p++) {
+                scratch[p] = allocate(scratchFloats).buffer();
+            }
+            frame = new Frame(base.length, scratch);
         }
 
-        private FloatBuffer allocate(long floats) {
+        private Tensor allocate(long floats) {
             if (floats > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("a workspace buffer of " + floats
                         + " floats is too large; lower maxBatch");
             }
-            FloatPointer p = new FloatPointer(Math.max(floats, 1));
-            memory.add(p);
-            return p.limit(Math.max(floats, 1)).capacity(Math.max(floats, 1)).asBuffer();
+            Tensor t = Tensor.zeros((int) Math.max(floats, 1));
+            memory.add(t);
+            return t;
         }
 
         void free() {
-            memory.forEach(FloatPointer::close);
+            // Explicitly, not at garbage collection: a closed session gives its memory back now.
+            memory.forEach(t -> t.pointer().close());
             memory.clear();
         }
     }

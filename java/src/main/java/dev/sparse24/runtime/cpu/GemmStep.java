@@ -22,6 +22,10 @@ import java.nio.FloatBuffer;
 final class GemmStep implements PlanStep {
     /** Floats of im2col scratch a tile may use (4 MiB): big enough for the broadcast kernel. */
     static final int TILE_FLOATS = 1 << 20;
+    /** Fewest GEMM rows worth a worker of their own (below, the call overhead dominates). */
+    static final int MIN_ROWS_PER_PART = 16;
+    /** Fewest output features worth a worker of their own. */
+    static final int MIN_COLUMNS_PER_PART = 32;
 
     private final int in;
     private final int out;
@@ -107,16 +111,49 @@ final class GemmStep implements PlanStep {
     public void run(Frame frame, int batch) {
         FloatBuffer x = frame.values[in];
         FloatBuffer y = frame.values[out];
-        if (direct) {
-            gemm(x, batch * oh * ow, y);
-            return;
-        }
         int rows = batch * oh * ow;
-        for (int r0 = 0; r0 < rows; r0 += tileRows) {
-            int n = Math.min(tileRows, rows - r0);
-            im2col(x, r0, n, frame.scratch);
-            gemm(frame.scratch, n, Frame.slice(y, r0 * o, n * o));
+        int workers = frame.workers();
+        if (!direct) {
+            // Patch rows split over the workers, each with its own scratch.
+            int parts = Math.max(1, Math.min(workers, rows / MIN_ROWS_PER_PART));
+            frame.parallel(parts, p -> convRows(x, y, rows * (long) p / parts, rows * (long) (p + 1) / parts,
+                    frame.scratch[p]));
+        } else if (workers > 1 && rows >= MIN_ROWS_PER_PART * workers) {
+            int parts = workers;
+            frame.parallel(parts, p -> {
+                int a = (int) (rows * (long) p / parts);
+                int b = (int) (rows * (long) (p + 1) / parts);
+                gemm(Frame.slice(x, a * k, (b - a) * k), b - a, Frame.slice(y, a * o, (b - a) * o));
+            });
+        } else if (workers > 1 && o >= MIN_COLUMNS_PER_PART * 2
+                && (sparse == null || frame.tensors[in] != null && frame.tensors[out] != null)) {
+            // Few rows (batch 1): split the output features - W's rows - instead.
+            int parts = Math.min(workers, o / MIN_COLUMNS_PER_PART);
+            frame.parallel(parts, p -> gemmColumns(frame, x, rows, y, o * p / parts, o * (p + 1) / parts));
+        } else {
+            gemm(x, rows, y);
         }
+    }
+
+    private void convRows(FloatBuffer x, FloatBuffer y, long from, long to, FloatBuffer scratch) {
+        for (int r0 = (int) from; r0 < to; r0 += tileRows) {
+            int n = (int) Math.min(tileRows, to - r0);
+            im2col(x, r0, n, scratch);
+            gemm(scratch, n, Frame.slice(y, r0 * o, n * o));
+        }
+    }
+
+    /** Output features [c0, c1) of all {@code n} rows. */
+    private void gemmColumns(Frame frame, FloatBuffer x, int n, FloatBuffer y, int c0, int c1) {
+        if (sparse != null) {
+            sparse.runRows(frame.tensors[in], n, frame.tensors[out], c0, c1);
+        } else {
+            FloatPointer w0 = new FloatPointer(denseWeights).position((long) c0 * k);
+            FloatPointer y0 = new FloatPointer(Frame.slice(y, 0, n * o)).position(c0);
+            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, n, c1 - c0, k, 1f,
+                    new FloatPointer(Frame.slice(x, 0, n * k)), k, w0, k, 0f, y0, o);
+        }
+        finish(y, n, c0, c1);
     }
 
     private void gemm(FloatBuffer x, int n, FloatBuffer y) {
@@ -129,13 +166,19 @@ final class GemmStep implements PlanStep {
             openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, n, o, k, 1f,
                     new FloatPointer(xs), k, denseWeights, k, 0f, new FloatPointer(ys), o);
         }
-        if (bias != null || javaActivation != FusedActivation.NONE) {
-            for (int r = 0; r < n; r++) {
-                int base = r * o;
-                for (int j = 0; j < o; j++) {
-                    float v = ys.get(base + j) + (bias != null ? bias[j] : 0f);
-                    ys.put(base + j, javaActivation.apply(v));
-                }
+        finish(ys, n, 0, o);
+    }
+
+    /** Bias and activation not fused in the kernel, on columns [c0, c1) of {@code n} rows. */
+    private void finish(FloatBuffer ys, int n, int c0, int c1) {
+        if (bias == null && javaActivation == FusedActivation.NONE) {
+            return;
+        }
+        for (int r = 0; r < n; r++) {
+            int base = r * o;
+            for (int j = c0; j < c1; j++) {
+                float v = ys.get(base + j) + (bias != null ? bias[j] : 0f);
+                ys.put(base + j, javaActivation.apply(v));
             }
         }
     }
