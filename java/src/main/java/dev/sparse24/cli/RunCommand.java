@@ -144,7 +144,7 @@ public final class RunCommand implements Callable<Integer> {
                 .withMaxBatch(Math.max(batch, 1));
         try (InferenceSession session = m.newSession(options)) {
             out.println("Model " + model + ": " + in + " -> " + m.outputs().get(0));
-            out.println("Device " + session.device() + ": " + session.description());
+            out.println("Session: " + session.description());
             int outSize = m.outputs().get(0).sampleSize();
             float[] y = session.run(x, items);
             int correct = 0;

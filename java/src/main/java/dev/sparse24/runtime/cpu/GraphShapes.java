@@ -51,7 +51,8 @@ public final class GraphShapes {
         }
         for (int k = 0; k < graph.operators().size(); k++) {
             Operator op = graph.operators().get(k);
-            if (s[op.input(0)] == null) {
+            boolean binary = op.type() == OpType.ADD || op.type() == OpType.MUL;
+            if (s[op.input(0)] == null && !(binary && op.input(1) >= 0 && s[op.input(1)] != null)) {
                 throw new IllegalArgumentException("operator " + k + " (" + op.type() + "): its first input "
                         + graph.tensor(op.input(0)).name() + " is a constant; only activations are supported there");
             }
@@ -129,24 +130,36 @@ public final class GraphShapes {
                 return Arrays.copyOf(kept, n);
             }
             case ADD, MUL -> {
+                int x = op.input(0);
                 int y = op.input(1);
-                int[] b = shapes[y] != null ? shapes[y] : g.tensor(y).shape();
-                if (shapes[y] == null && g.tensor(y).dtype() != DType.FLOAT32) {
-                    throw new IllegalArgumentException("second operand " + g.tensor(y).name() + " is not FLOAT32");
+                int[] a = operandShape(g, x, shapes);
+                int[] b = operandShape(g, y, shapes);
+                int[] out = broadcastShape(a, b);
+                for (int t : new int[]{x, y}) {
+                    if (shapes[t] != null && shapes[t].length != out.length) {
+                        throw new IllegalArgumentException("activation operand " + g.tensor(t).name() + " of rank "
+                                + shapes[t].length + " would be broadcast to rank " + out.length
+                                + ", mixing the batch with another dimension");
+                    }
                 }
-                int[] out = broadcastShape(s, b);
-                if (shapes[y] != null && b.length != s.length) {
-                    throw new IllegalArgumentException("activation operands of ranks " + s.length + " and " + b.length
-                            + " would mix the batch with another dimension");
-                }
-                if (out.length != s.length || out[0] != 1) {
-                    throw new IllegalArgumentException("operands " + Arrays.toString(s) + " and " + Arrays.toString(b)
+                if (out[0] != 1) {
+                    throw new IllegalArgumentException("operands " + Arrays.toString(a) + " and " + Arrays.toString(b)
                             + " broadcast to " + Arrays.toString(out) + ", which has no batch dimension of 1");
                 }
                 return out;
             }
             default -> throw new IllegalArgumentException("unsupported op " + op.type());
         }
+    }
+
+    private static int[] operandShape(Graph g, int t, int[][] shapes) {
+        if (shapes[t] != null) {
+            return shapes[t];
+        }
+        if (!g.tensor(t).isConstant() || g.tensor(t).dtype() != DType.FLOAT32) {
+            throw new IllegalArgumentException("operand " + g.tensor(t).name() + " must be an activation or a FLOAT32 constant");
+        }
+        return g.tensor(t).shape();
     }
 
     /** Which axes MEAN reduces; axis 0 (the batch) may not be one. */

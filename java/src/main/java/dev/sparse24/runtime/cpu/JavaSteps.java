@@ -329,7 +329,7 @@ final class JavaSteps {
         /** Size of {@code c} when it is 1s then exactly the trailing dimensions of {@code o}, else 0. */
         private static int suffixRepeat(int[] c, int[] o) {
             int d = 0;
-            while (d < c.length && c[d] == 1 && o[d] != 1) {
+            while (d < c.length && c[d] == 1) {
                 d++;
             }
             int size = 1;

@@ -101,6 +101,29 @@ class CpuExecutorTest {
     }
 
     @Test
+    void broadcastingMatchesReference() {
+        assertMatchesReference(broadcasts(8), 4);
+    }
+
+    /** ADD / MUL beyond the flat cases: a middle-axis constant, a constant first, a scalar. */
+    static Graph broadcasts(long seed) {
+        Random r = new Random(seed);
+        List<GraphTensor> t = List.of(
+                GraphTensor.activation("x", new int[]{-1, 2, 3, 4}, DType.FLOAT32),
+                GraphTensor.constant("mid", new int[]{1, 2, 1, 4}, Tensor.of(random(r, 8), 1, 2, 1, 4)),
+                GraphTensor.activation("a", new int[]{-1, 2, 3, 4}, DType.FLOAT32),
+                GraphTensor.constant("row", new int[]{3, 4}, Tensor.of(random(r, 12), 3, 4)),
+                GraphTensor.activation("b", new int[]{-1, 2, 3, 4}, DType.FLOAT32),
+                GraphTensor.constant("scalar", new int[]{1}, Tensor.of(new float[]{0.5f}, 1)),
+                GraphTensor.activation("c", new int[]{-1, 2, 3, 4}, DType.FLOAT32));
+        return new Graph(t, List.of(
+                new Operator(OpType.ADD, new int[]{0, 1}, new int[]{2}, OpOptions.activation(FusedActivation.NONE)),
+                new Operator(OpType.MUL, new int[]{3, 2}, new int[]{4}, OpOptions.activation(FusedActivation.RELU)),
+                new Operator(OpType.ADD, new int[]{4, 5}, new int[]{6}, OpOptions.activation(FusedActivation.NONE))),
+                new int[]{0}, new int[]{6}, Map.of());
+    }
+
+    @Test
     void oddWidthSparseLayersMatchReference() {
         assertMatchesReference(oddWidths(6), 3);
     }
