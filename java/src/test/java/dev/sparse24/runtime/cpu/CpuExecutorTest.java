@@ -264,12 +264,14 @@ class CpuExecutorTest {
         Graph g = sample(2);
         GraphShapes shapes = GraphShapes.of(g);
         int inSize = shapes.sampleSize(g.inputs()[0]);
-        try (CpuExecutor e = new CpuExecutor(g, 1, 4)) {
-            for (int i = 0; i < 20; i++) {
-                run(e, new float[3 * inSize], 3, shapes.sampleSize(g.outputs()[0]));
-            }
-            assertEquals(1, e.workspaceCount(), "sequential runs share one workspace");
+        CpuExecutor e = new CpuExecutor(g, 1, 4);
+        for (int i = 0; i < 20; i++) {
+            run(e, new float[3 * inSize], 3, shapes.sampleSize(g.outputs()[0]));
         }
+        assertEquals(1, e.workspaceCount(), "sequential runs share one workspace");
+        e.close();
+        assertEquals(0, e.workspaceCount(), "close frees the workspaces");
+        assertThrows(IllegalStateException.class, () -> run(e, new float[inSize], 1, shapes.sampleSize(g.outputs()[0])));
     }
 
     @Test
