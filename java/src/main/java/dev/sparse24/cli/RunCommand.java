@@ -174,7 +174,28 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     private void printTiming(PrintWriter out, InferenceSession session, float[] x, int items, int sample) {
-        // Latency: batch 1 over up to 200 images after a warm-up, median (robust to GC and noise).
+        Timing t = time(session, x, items, sample, batch);
+        out.printf(Locale.ROOT, "Latency (batch 1, median of %d): %.3f ms%n", t.latencyRuns(), t.latencyMs());
+        out.printf(Locale.ROOT, "Throughput (batch %d, %d images): %.1f images/s (%.3f ms per image)%n",
+                t.batch(), items, t.imagesPerSecond(), 1e3 / t.imagesPerSecond());
+    }
+
+    /**
+     * Timing of a session.
+     *
+     * @param latencyMs       median batch-1 latency
+     * @param latencyRuns     runs the median is over
+     * @param imagesPerSecond throughput over all items at {@code batch}
+     * @param batch           the throughput batch size
+     */
+    public record Timing(double latencyMs, int latencyRuns, double imagesPerSecond, int batch) {
+    }
+
+    /**
+     * Times {@code session}: batch 1 over up to 200 items after a warm-up (median, robust to GC
+     * and noise), then all {@code items} in batches of {@code batch} after one warm-up batch.
+     */
+    public static Timing time(InferenceSession session, float[] x, int items, int sample, int batch) {
         int n = Math.min(items, 200);
         for (int i = 0; i < Math.min(n, 20); i++) {
             session.run(Arrays.copyOfRange(x, i * sample, (i + 1) * sample), 1);
@@ -187,8 +208,6 @@ public final class RunCommand implements Callable<Integer> {
             times[i] = System.nanoTime() - t0;
         }
         Arrays.sort(times);
-        out.printf(Locale.ROOT, "Latency (batch 1, median of %d): %.3f ms%n", n, times[n / 2] / 1e6);
-        // Throughput: all items in batches of --batch, timed after one warm-up batch.
         int b = Math.min(batch, items);
         session.run(Arrays.copyOf(x, b * sample), b);
         long t0 = System.nanoTime();
@@ -199,8 +218,16 @@ public final class RunCommand implements Callable<Integer> {
             done += k;
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        out.printf(Locale.ROOT, "Throughput (batch %d, %d images): %.1f images/s (%.3f ms per image)%n",
-                b, items, items / seconds, seconds * 1e3 / items);
+        return new Timing(times[n / 2] / 1e6, n, items / seconds, b);
+    }
+
+    /** Fraction of items whose output arg-max equals the label. */
+    public static double accuracy(float[] y, int[] labels, int classes) {
+        int correct = 0;
+        for (int i = 0; i < labels.length; i++) {
+            correct += argmax(y, i * classes, classes) == labels[i] ? 1 : 0;
+        }
+        return (double) correct / labels.length;
     }
 
     private static int argmax(float[] y, int off, int n) {

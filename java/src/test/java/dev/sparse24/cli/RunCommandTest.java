@@ -63,6 +63,26 @@ class RunCommandTest {
     }
 
     @Test
+    void tutorialEvaluatesItsExportOnTheRuntime(@TempDir Path dir) throws Exception {
+        FormatCommandsTest.Run run = FormatCommandsTest.run("tutorial", "--limit", "300", "--epochs", "1",
+                "--data", SHARED.resolve("mnist").toString(), "--out", dir.toString(), "--quiet", "--threads", "1");
+        assertEquals(0, run.exit(), run.err());
+        com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dir.resolve("summary.json").toFile());
+        double trained = summary.get("test_accuracy").asDouble();
+        for (String kind : new String[]{"sparse", "dense"}) {
+            com.fasterxml.jackson.databind.JsonNode r = summary.get("runtime").get(kind);
+            assertTrue(r != null, kind + " missing: " + summary);
+            // 300 images: one flipped borderline prediction is 0.0033; the 0.0005 bound is for 10,000.
+            assertTrue(Math.abs(r.get("accuracy").asDouble() - trained) <= 1.0 / 300 + 1e-9, kind + ": " + r);
+            assertTrue(r.get("images_per_second").asDouble() > 0, r.toString());
+        }
+        assertTrue(summary.get("runtime").get("sparse").get("session").asText().contains("2 of 4 GEMM layers 2:4"),
+                summary.toString());
+        assertTrue(summary.get("runtime").get("dense").get("session").asText().contains("0 of 4"), summary.toString());
+    }
+
+    @Test
     void rejectsBadInputsAndDevices(@TempDir Path dir) throws Exception {
         Path model = SHARED.resolve("tflite/mattn__mnist_model.tflite");
         Path text = dir.resolve("x.txt");
