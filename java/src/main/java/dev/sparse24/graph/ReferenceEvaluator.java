@@ -327,13 +327,12 @@ public final class ReferenceEvaluator {
                     for (int ch = 0; ch < c; ch++) {
                         float acc = max ? Float.NEGATIVE_INFINITY : 0f;
                         int count = 0;
-                        for (int i = 0; i < o.filterH(); i++) {
-                            int iy = y * o.strideH() + i - padTop;
-                            for (int j = 0; j < o.filterW(); j++) {
-                                int ix = x * o.strideW() + j - padLeft;
-                                if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
-                                    continue;
-                                }
+                        // Only the window cells inside the input: a window far larger than the
+                        // input (legal in a file) must not cost its full area per output cell.
+                        int y0 = y * o.strideH() - padTop;
+                        int x0 = x * o.strideW() - padLeft;
+                        for (int iy = Math.max(y0, 0); iy < Math.min(y0 + o.filterH(), h); iy++) {
+                            for (int ix = Math.max(x0, 0); ix < Math.min(x0 + o.filterW(), wd); ix++) {
                                 float v = in[((b * h + iy) * wd + ix) * c + ch];
                                 acc = max ? Math.max(acc, v) : acc + v;
                                 count++;
