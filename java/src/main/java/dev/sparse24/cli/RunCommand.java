@@ -1,0 +1,265 @@
+package dev.sparse24.cli;
+
+import dev.sparse24.data.IdxArray;
+import dev.sparse24.data.Mnist;
+import dev.sparse24.data.MnistFile;
+import dev.sparse24.format.ModelFormatException;
+import dev.sparse24.runtime.BackendUnavailableException;
+import dev.sparse24.runtime.Device;
+import dev.sparse24.runtime.InferenceSession;
+import dev.sparse24.runtime.SessionOptions;
+import dev.sparse24.runtime.SparseModel;
+import dev.sparse24.runtime.TensorInfo;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sparse24 run MODEL (--input FILE | --mnist N)}: runs a .s24 or .tflite model with the
+ * inference runtime, prints the predictions (arg-max of each output row), the accuracy for
+ * MNIST, and timing: per-image latency (batch 1, median) and throughput at {@code --batch}.
+ *
+ * <p>An input file holds float32 values, batch first in the model's input layout: raw
+ * little-endian binary, or text (whitespace or comma separated) when it ends in .txt or .csv.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run a .s24 or .tflite model on the CPU runtime: predictions, MNIST accuracy, latency and throughput."})
+public final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A .s24 or .tflite model.")
+    Path model;
+
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    /** Where the inputs come from. */
+    static final class Source {
+        @Option(names = "--input", paramLabel = "FILE",
+                description = "float32 inputs, batch first: raw little-endian, or text if the name ends in .txt/.csv.")
+        Path input;
+
+        @Option(names = "--mnist", paramLabel = "N", description = "The first N MNIST test images (pixels / 255).")
+        Integer mnist;
+    }
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Directory holding the MNIST files (with --mnist).")
+    Path data;
+
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+            description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
+            description = "Session threads, 0: all cores (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--batch", defaultValue = "64", paramLabel = "B",
+            description = "Batch size of the throughput run (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--show", defaultValue = "10", paramLabel = "K",
+            description = "Predictions to print (default: ${DEFAULT-VALUE}).")
+    int show;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Device dev;
+        try {
+            dev = Device.valueOf(device.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            err.println("run: --device must be auto, cpu or cuda, given " + device);
+            return 2;
+        }
+        if (batch < 1 || threads < 0) {
+            err.println("run: --batch must be >= 1 and --threads >= 0, given " + batch + " and " + threads);
+            return 2;
+        }
+        SparseModel m;
+        try {
+            m = SparseModel.load(model);
+        } catch (ModelFormatException | IOException e) {
+            err.println("run: " + e.getMessage());
+            return 2;
+        }
+        if (m.inputs().size() != 1 || m.outputs().size() != 1) {
+            err.println("run: only models with one input and one output are supported here, given " + m);
+            return 2;
+        }
+        TensorInfo in = m.inputs().get(0);
+        int sample = in.sampleSize();
+        float[] x;
+        int[] labels = null;
+        try {
+            if (source.input != null) {
+                x = readInput(source.input);
+            } else {
+                if (source.mnist < 1) {
+                    err.println("run: --mnist must be >= 1, given " + source.mnist);
+                    return 2;
+                }
+                Path dir = Mnist.system().locate(data);
+                IdxArray images = Mnist.readVerified(dir, MnistFile.TEST_IMAGES);
+                IdxArray labelFile = Mnist.readVerified(dir, MnistFile.TEST_LABELS);
+                int n = Math.min(source.mnist, images.count());
+                if (sample != 28 * 28) {
+                    err.println("run: --mnist needs a model taking 784 values per image, " + in + " takes " + sample);
+                    return 2;
+                }
+                x = new float[n * sample];
+                byte[] px = images.data();
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (px[i] & 0xFF) / 255f;
+                }
+                labels = new int[n];
+                for (int i = 0; i < n; i++) {
+                    labels[i] = labelFile.unsignedByte(i);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            err.println("run: " + e.getMessage());
+            return 2;
+        }
+        if (x.length == 0 || x.length % sample != 0) {
+            err.println("run: the input holds " + x.length + " values, not a positive multiple of " + sample
+                    + " (one " + in + ")");
+            return 2;
+        }
+        int items = x.length / sample;
+        SessionOptions options = SessionOptions.defaults().withDevice(dev).withThreads(threads)
+                .withMaxBatch(Math.max(batch, 1));
+        try (InferenceSession session = m.newSession(options)) {
+            out.println("Model " + model + ": " + in + " -> " + m.outputs().get(0));
+            out.println("Session: " + session.description());
+            int outSize = m.outputs().get(0).sampleSize();
+            float[] y = session.run(x, items);
+            int correct = 0;
+            for (int i = 0; i < items; i++) {
+                int best = argmax(y, i * outSize, outSize);
+                if (labels != null && best == labels[i]) {
+                    correct++;
+                }
+                if (i < show) {
+                    out.printf(Locale.ROOT, "  #%d: class %d (%.4g)%s%n", i, best, y[i * outSize + best],
+                            labels == null ? "" : ", label " + labels[i]);
+                }
+            }
+            if (items > show) {
+                out.println("  ... " + (items - show) + " more");
+            }
+            if (labels != null) {
+                out.printf(Locale.ROOT, "Accuracy: %.4f (%d of %d)%n", (double) correct / items, correct, items);
+            }
+            printTiming(out, session, x, items, sample);
+        } catch (BackendUnavailableException e) {
+            err.println("run: " + e.getMessage());
+            return 3;
+        }
+        out.flush();
+        return 0;
+    }
+
+    private void printTiming(PrintWriter out, InferenceSession session, float[] x, int items, int sample) {
+        Timing t = time(session, x, items, sample, batch);
+        out.printf(Locale.ROOT, "Latency (batch 1, median of %d): %.3f ms%n", t.latencyRuns(), t.latencyMs());
+        out.printf(Locale.ROOT, "Throughput (batch %d, %d images): %.1f images/s (%.3f ms per image)%n",
+                t.batch(), items, t.imagesPerSecond(), 1e3 / t.imagesPerSecond());
+    }
+
+    /**
+     * Timing of a session.
+     *
+     * @param latencyMs       median batch-1 latency
+     * @param latencyRuns     runs the median is over
+     * @param imagesPerSecond throughput over all items at {@code batch}
+     * @param batch           the throughput batch size
+     */
+    public record Timing(double latencyMs, int latencyRuns, double imagesPerSecond, int batch) {
+    }
+
+    /**
+     * Times {@code session}: batch 1 over up to 200 items after a warm-up (median, robust to GC
+     * and noise), then all {@code items} in batches of {@code batch} after one warm-up batch.
+     */
+    public static Timing time(InferenceSession session, float[] x, int items, int sample, int batch) {
+        int n = Math.min(items, 200);
+        for (int i = 0; i < Math.min(n, 20); i++) {
+            session.run(Arrays.copyOfRange(x, i * sample, (i + 1) * sample), 1);
+        }
+        long[] times = new long[n];
+        for (int i = 0; i < n; i++) {
+            float[] one = Arrays.copyOfRange(x, i * sample, (i + 1) * sample);
+            long t0 = System.nanoTime();
+            session.run(one, 1);
+            times[i] = System.nanoTime() - t0;
+        }
+        Arrays.sort(times);
+        int b = Math.min(batch, items);
+        session.run(Arrays.copyOf(x, b * sample), b);
+        long t0 = System.nanoTime();
+        int done = 0;
+        while (done < items) {
+            int k = Math.min(b, items - done);
+            session.run(Arrays.copyOfRange(x, done * sample, (done + k) * sample), k);
+            done += k;
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return new Timing(times[n / 2] / 1e6, n, items / seconds, b);
+    }
+
+    /** Fraction of items whose output arg-max equals the label. */
+    public static double accuracy(float[] y, int[] labels, int classes) {
+        int correct = 0;
+        for (int i = 0; i < labels.length; i++) {
+            correct += argmax(y, i * classes, classes) == labels[i] ? 1 : 0;
+        }
+        return (double) correct / labels.length;
+    }
+
+    private static int argmax(float[] y, int off, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (y[off + i] > y[off + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** float32 values: text (.txt/.csv) or raw little-endian binary. */
+    static float[] readInput(Path file) throws IOException {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".txt") || name.endsWith(".csv")) {
+            String[] tokens = Files.readString(file).trim().split("[\\s,]+");
+            if (tokens.length == 1 && tokens[0].isEmpty()) {
+                return new float[0];
+            }
+            float[] v = new float[tokens.length];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = Float.parseFloat(tokens[i]);
+            }
+            return v;
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        if (bytes.length % 4 != 0) {
+            throw new IOException(file + ": " + bytes.length + " bytes is not a whole number of float32 values");
+        }
+        float[] v = new float[bytes.length / 4];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+        return v;
+    }
+}

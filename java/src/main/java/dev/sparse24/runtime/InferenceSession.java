@@ -1,0 +1,131 @@
+package dev.sparse24.runtime;
+
+import dev.sparse24.runtime.cpu.CpuExecutor;
+
+import java.nio.FloatBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A model compiled for one device, ready to run batches. Made by
+ * {@link SparseModel#newSession(SessionOptions)}.
+ *
+ * <ul>
+ *   <li>Inputs and outputs are float32, row-major (NHWC for images), batch first: an input of
+ *       shape {@code [-1, 28, 28, 1]} takes {@code batch * 784} floats.</li>
+ *   <li>{@link #run} is thread-safe: concurrent calls use separate scratch memory.</li>
+ *   <li>Direct {@link FloatBuffer}s in native byte order are used in place, without copies.</li>
+ *   <li>NaN and infinities in inputs are not checked: they propagate as IEEE float arithmetic
+ *       does (a NaN pixel gives NaN outputs wherever it reaches a sum; max pooling and ReLU
+ *       follow their comparisons).</li>
+ *   <li>{@link #close()} waits for runs in flight, frees the native memory (packed weights,
+ *       workspaces) and is idempotent; any call after it throws {@link IllegalStateException}.</li>
+ * </ul>
+ */
+public final class InferenceSession implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(InferenceSession.class.getName());
+    private static final AtomicBoolean AUTO_LOGGED = new AtomicBoolean();
+
+    private final SparseModel model;
+    private final SessionOptions options;
+    private final CpuExecutor executor;
+
+    InferenceSession(SparseModel model, SessionOptions options) {
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null");
+        }
+        this.model = model;
+        this.options = options;
+        if (options.device() == Device.CUDA) {
+            throw new BackendUnavailableException(Device.CUDA,
+                    "this version of Sparse24 has no CUDA runtime yet; use Device.CPU or Device.AUTO");
+        }
+        this.executor = new CpuExecutor(model.graph(), options.effectiveThreads(), options.maxBatch());
+        if (options.device() == Device.AUTO && AUTO_LOGGED.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.INFO, "Device.AUTO runs on the CPU: no CUDA runtime in this version. "
+                    + executor.description());
+        }
+    }
+
+    /** The device that runs this session (never AUTO). */
+    public Device device() {
+        return Device.CPU;
+    }
+
+    /** What runs, in words: device, kernels, threads (e.g. for logs). */
+    public String description() {
+        return executor.description();
+    }
+
+    /** The options the session was made with. */
+    public SessionOptions options() {
+        return options;
+    }
+
+    /** The model. */
+    public SparseModel model() {
+        return model;
+    }
+
+    /**
+     * Runs a single-input, single-output model.
+     *
+     * @param input {@code batch * inputSize} floats, batch first
+     * @return {@code batch * outputSize} floats
+     * @throws IllegalArgumentException when the model has several inputs or outputs, or the input
+     *                                  length is not {@code batch} times the input size
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    public float[] run(float[] input, int batch) {
+        requireSingle();
+        if (input == null) {
+            throw new IllegalArgumentException("input must not be null");
+        }
+        float[] out = new float[Math.multiplyExact(Math.max(batch, 0), model.outputs().get(0).sampleSize())];
+        run(FloatBuffer.wrap(input), batch, FloatBuffer.wrap(out));
+        return out;
+    }
+
+    /**
+     * Runs a single-input, single-output model on buffers, read and written from their positions
+     * (which are not changed). Direct buffers in native order are used without copies.
+     *
+     * @param input  exactly {@code batch * inputSize} floats remaining
+     * @param output room for {@code batch * outputSize} floats
+     */
+    public void run(FloatBuffer input, int batch, FloatBuffer output) {
+        requireSingle();
+        run(new FloatBuffer[]{input}, batch, new FloatBuffer[]{output});
+    }
+
+    /**
+     * Runs a model with any number of inputs and outputs.
+     *
+     * @param inputs  one buffer per {@link SparseModel#inputs()} entry, in order
+     * @param batch   batch items (dimension 0) in every input
+     * @param outputs one buffer per {@link SparseModel#outputs()} entry, in order
+     * @throws IllegalArgumentException on a wrong count or size (the message gives expected and given)
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    public void run(FloatBuffer[] inputs, int batch, FloatBuffer[] outputs) {
+        executor.run(inputs, batch, outputs);
+    }
+
+    private void requireSingle() {
+        if (model.inputs().size() != 1 || model.outputs().size() != 1) {
+            throw new IllegalArgumentException("expected a model with 1 input and 1 output for this call, given "
+                    + model.inputs().size() + " inputs and " + model.outputs().size()
+                    + " outputs; use run(FloatBuffer[], int, FloatBuffer[])");
+        }
+    }
+
+    /** Waits for runs in flight, then frees the session's native memory; idempotent. */
+    @Override
+    public void close() {
+        executor.close();
+    }
+
+    @Override
+    public String toString() {
+        return "InferenceSession[" + description() + "]";
+    }
+}

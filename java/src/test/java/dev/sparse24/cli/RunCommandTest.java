@@ -1,0 +1,106 @@
+package dev.sparse24.cli;
+
+import dev.sparse24.graph.Graph;
+import dev.sparse24.graph.ReferenceEvaluator;
+import dev.sparse24.format.ModelFiles;
+import dev.sparse24.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code sparse24 run} on real TFLite models: predictions equal the reference's, MNIST accuracy, errors. */
+class RunCommandTest {
+    static final Path SHARED = Path.of(System.getProperty("sparse24.shared", "../shared"), "data");
+
+    @Test
+    void predictsFromARawInputFileLikeTheReference(@TempDir Path dir) throws Exception {
+        Path model = SHARED.resolve("tflite/mattn__mnist_model.tflite");
+        Random r = new Random(2);
+        float[] x = new float[3 * 784];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = r.nextFloat();
+        }
+        ByteBuffer b = ByteBuffer.allocate(4 * x.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(x);
+        Path input = dir.resolve("x.f32");
+        Files.write(input, b.array());
+        FormatCommandsTest.Run run = FormatCommandsTest.run("run", model.toString(), "--input", input.toString(),
+                "--batch", "2");
+        assertEquals(0, run.exit(), run.err());
+        Graph g = ModelFiles.read(model);
+        float[] y = new ReferenceEvaluator(g).run(Tensor.of(x, 3, 784)).toArray();
+        for (int i = 0; i < 3; i++) {
+            int best = 0;
+            for (int c = 1; c < 10; c++) {
+                best = y[i * 10 + c] > y[i * 10 + best] ? c : best;
+            }
+            assertTrue(run.out().contains("#" + i + ": class " + best + " "), run.out());
+        }
+        assertTrue(run.out().contains("Latency (batch 1"), run.out());
+        assertTrue(run.out().contains("images/s"), run.out());
+    }
+
+    @Test
+    void reportsMnistAccuracy() {
+        FormatCommandsTest.Run run = FormatCommandsTest.run("run", SHARED.resolve("tflite/jspkay__mnist.tflite").toString(),
+                "--mnist", "100", "--data", SHARED.resolve("mnist").toString(), "--threads", "2", "--show", "3");
+        assertEquals(0, run.exit(), run.err());
+        Matcher m = Pattern.compile("Accuracy: ([0-9.]+) \\((\\d+) of 100\\)").matcher(run.out());
+        assertTrue(m.find(), run.out());
+        // The model scores 0.9918 on the full test set; its first 100 images are easy ones.
+        assertTrue(Double.parseDouble(m.group(1)) >= 0.97, run.out());
+        assertTrue(run.out().contains("... 97 more"), run.out());
+    }
+
+    @Test
+    void tutorialEvaluatesItsExportOnTheRuntime(@TempDir Path dir) throws Exception {
+        FormatCommandsTest.Run run = FormatCommandsTest.run("tutorial", "--limit", "300", "--epochs", "1",
+                "--data", SHARED.resolve("mnist").toString(), "--out", dir.toString(), "--quiet", "--threads", "1");
+        assertEquals(0, run.exit(), run.err());
+        com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dir.resolve("summary.json").toFile());
+        double trained = summary.get("test_accuracy").asDouble();
+        for (String kind : new String[]{"sparse", "dense"}) {
+            com.fasterxml.jackson.databind.JsonNode r = summary.get("runtime").get(kind);
+            assertTrue(r != null, kind + " missing: " + summary);
+            // 300 images: one flipped borderline prediction is 0.0033; the 0.0005 bound is for 10,000.
+            assertTrue(Math.abs(r.get("accuracy").asDouble() - trained) <= 1.0 / 300 + 1e-9, kind + ": " + r);
+            assertTrue(r.get("images_per_second").asDouble() > 0, r.toString());
+        }
+        assertTrue(summary.get("runtime").get("sparse").get("session").asText().contains("2 of 4 GEMM layers 2:4"),
+                summary.toString());
+        assertTrue(summary.get("runtime").get("dense").get("session").asText().contains("0 of 4"), summary.toString());
+    }
+
+    @Test
+    void rejectsBadInputsAndDevices(@TempDir Path dir) throws Exception {
+        Path model = SHARED.resolve("tflite/mattn__mnist_model.tflite");
+        Path text = dir.resolve("x.txt");
+        Files.writeString(text, "1, 2, 3");
+        FormatCommandsTest.Run run = FormatCommandsTest.run("run", model.toString(), "--input", text.toString());
+        assertEquals(2, run.exit());
+        assertTrue(run.err().contains("784"), run.err());
+        run = FormatCommandsTest.run("run", model.toString(), "--input", text.toString(), "--device", "cuda");
+        assertEquals(2, run.exit(), "size is checked before the session: " + run.err());
+        Files.writeString(text, "0 ".repeat(784));
+        run = FormatCommandsTest.run("run", model.toString(), "--input", text.toString(), "--device", "cuda");
+        assertEquals(3, run.exit());
+        assertTrue(run.err().contains("CUDA"), run.err());
+        run = FormatCommandsTest.run("run", model.toString());
+        assertEquals(2, run.exit(), "--input or --mnist is required");
+        Path junk = dir.resolve("junk.tflite");
+        Files.write(junk, new byte[16]);
+        run = FormatCommandsTest.run("run", junk.toString(), "--input", text.toString());
+        assertEquals(2, run.exit());
+    }
+}
