@@ -71,6 +71,10 @@ public final class RunCommand implements Callable<Integer> {
             description = "Predictions to print (default: ${DEFAULT-VALUE}).")
     int show;
 
+    @Option(names = "--output", paramLabel = "FILE",
+            description = "Also write every output, batch first, as raw little-endian float32 to FILE.")
+    Path output;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -164,10 +168,17 @@ public final class RunCommand implements Callable<Integer> {
             if (labels != null) {
                 out.printf(Locale.ROOT, "Accuracy: %.4f (%d of %d)%n", (double) correct / items, correct, items);
             }
+            if (output != null) {
+                writeOutput(output, y);
+                out.println("Outputs: " + y.length + " float32 values written to " + output);
+            }
             printTiming(out, session, x, items, sample);
         } catch (BackendUnavailableException e) {
             err.println("run: " + e.getMessage());
             return 3;
+        } catch (IOException e) {
+            err.println("run: cannot write the outputs: " + e.getMessage());
+            return 2;
         }
         out.flush();
         return 0;
@@ -238,6 +249,13 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         return best;
+    }
+
+    /** Writes {@code y} as raw little-endian float32 (what {@code numpy.fromfile(f, '<f4')} reads). */
+    static void writeOutput(Path file, float[] y) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(y.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(y);
+        Files.write(file, b.array());
     }
 
     /** float32 values: text (.txt/.csv) or raw little-endian binary. */

@@ -34,11 +34,20 @@ class RunCommandTest {
         b.asFloatBuffer().put(x);
         Path input = dir.resolve("x.f32");
         Files.write(input, b.array());
+        Path output = dir.resolve("y.f32");
         FormatCommandsTest.Run run = FormatCommandsTest.run("run", model.toString(), "--input", input.toString(),
-                "--batch", "2");
+                "--batch", "2", "--output", output.toString());
         assertEquals(0, run.exit(), run.err());
         Graph g = ModelFiles.read(model);
         float[] y = new ReferenceEvaluator(g).run(Tensor.of(x, 3, 784)).toArray();
+        // --output holds every logit, little-endian float32, batch first.
+        byte[] written = Files.readAllBytes(output);
+        assertEquals(4 * y.length, written.length);
+        float[] got = new float[y.length];
+        ByteBuffer.wrap(written).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(got);
+        for (int i = 0; i < y.length; i++) {
+            assertEquals(y[i], got[i], 1e-4f * Math.max(1f, Math.abs(y[i])), "logit " + i);
+        }
         for (int i = 0; i < 3; i++) {
             int best = 0;
             for (int c = 1; c < 10; c++) {
