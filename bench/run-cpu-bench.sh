@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# 2:4 sparse vs dense OpenBLAS layer benchmark (one thread), written as results.json.
-#   bench/run-cpu-bench.sh [OUT_DIR] [extra JMH args, e.g. -p layer=4096x4096 -p batch=1]
+# 2:4 sparse vs dense OpenBLAS, layers (SparseGemmBenchmark) and the whole tutorial model
+# (ModelInferenceBenchmark), one thread unless -p threads=..., written as results.json.
+#   bench/run-cpu-bench.sh [OUT_DIR] [BENCHMARK_REGEX] [extra JMH args, e.g. -p batch=1,64]
+# BENCHMARK_REGEX defaults to both benchmarks.
 # Dense runs OpenBLAS's AVX-512 kernels: OPENBLAS_CORETYPE=SKYLAKEX, OPENBLAS_L2_SIZE unset
 # (reference.md section 6). Builds the benchmarks jar when it is missing or older than sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-out/cpu-bench}"
 shift || true
+bench='SparseGemmBenchmark|ModelInferenceBenchmark'
+if [[ $# -gt 0 && $1 != -* ]]; then
+  bench=$1
+  shift
+fi
 mkdir -p "$out"
 jar=bench/target/benchmarks.jar
 if [[ ! -f $jar ]] || [[ -n $(find native java/src/main bench/src -newer "$jar" -type f | head -1) ]]; then
@@ -16,8 +23,8 @@ export OPENBLAS_CORETYPE=SKYLAKEX
 unset OPENBLAS_L2_SIZE
 echo "OpenBLAS core type: OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE (OPENBLAS_L2_SIZE unset)"
 echo "load average before: $(cat /proc/loadavg)"
-java -jar "$jar" SparseGemmBenchmark -rf json -rff "$out/jmh.json" "$@"
+java -jar "$jar" "$bench" -rf json -rff "$out/jmh.json" "$@"
 echo "load average after: $(cat /proc/loadavg)"
 java -cp "$jar" dev.sparse24.bench.BenchResultsWriter "$out/jmh.json" "$out/results.json" \
-  "bench/run-cpu-bench.sh $*"
+  "bench/run-cpu-bench.sh $out $bench $*"
 echo "wrote $out/results.json"

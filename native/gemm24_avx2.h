@@ -96,13 +96,15 @@ static void gather24_avx2(const GemmArgs& a) {
     }
 }
 
+// Rows [r, r+R) over windows [w0, w1) against panel [kp, 8V]; t (R rows of W floats) holds the
+// partial sums between K-blocks; prefetch arguments as in bcast_block512 (gemm24_avx512.h).
 template <int R, int V>
 static inline void bcast_block256(const GemmArgs& a, int r, int w0, int w1, const float* panel,
-                                  float* tile, bool first, bool last, int b0, int nb) {
+                                  float* t, bool first, bool last, int b0, int nb,
+                                  int pf_row, int pf_w0, int pf_w1) {
     constexpr int W = 8 * V;
     const int wins = a.kp / 32;
     __m256 acc[R][V];
-    float* t = tile + (size_t)(r - a.r0) * W;
     for (int i = 0; i < R; i++)
         for (int v = 0; v < V; v++)
             acc[i][v] = first ? _mm256_setzero_ps() : _mm256_load_ps(t + i * W + 8 * v);
@@ -112,14 +114,11 @@ static inline void bcast_block256(const GemmArgs& a, int r, int w0, int w1, cons
         vr[i] = a.pv + (int64_t)(r + i) * (a.kp / 2);
         ir[i] = a.pix + (int64_t)(r + i) * wins;
     }
-    // Software prefetch of the weights PREFETCH_BLOCKS row blocks ahead for this K-block: rows
-    // are kp/2 floats apart, a stride the hardware prefetchers do not follow once K-blocks are
-    // short, and one block of work is shorter than a DRAM round trip.
-    if (r + (PREFETCH_BLOCKS + 1) * R <= a.r1) {
-        for (int i = 0; i < R; i++) {
-            const char* nv = (const char*)(vr[i] + (int64_t)PREFETCH_BLOCKS * R * (a.kp / 2) + 16 * w0);
-            for (int off = 0; off < (w1 - w0) * 64; off += 64) _mm_prefetch(nv + off, _MM_HINT_T0);
-            _mm_prefetch((const char*)(ir[i] + (int64_t)PREFETCH_BLOCKS * R * wins + w0), _MM_HINT_T0);
+    if (pf_row >= 0) {
+        for (int i = 0; i < R && pf_row + i < a.r1; i++) {
+            const char* nv = (const char*)(a.pv + (int64_t)(pf_row + i) * (a.kp / 2) + 16 * pf_w0);
+            for (int off = 0; off < (pf_w1 - pf_w0) * 64; off += 64) _mm_prefetch(nv + off, _MM_HINT_T0);
+            _mm_prefetch((const char*)(a.pix + (int64_t)(pf_row + i) * wins + pf_w0), _MM_HINT_T0);
         }
     }
     for (int w = w0; w < w1; w++) {
@@ -130,9 +129,7 @@ static inline void bcast_block256(const GemmArgs& a, int r, int w0, int w1, cons
         for (int l = 0; l < 16; l++) {
             for (int i = 0; i < R; i++) {
                 const float* p = pw + (size_t)(4 * (l >> 1) + ((word[i] >> (2 * l)) & 3)) * W;
-                // p in one register: the FMAs below then address [p + disp], which stays one
-                // fused uop; GCC's [base + index] form is un-laminated into two on Intel cores
-                // and the front end, not the FMA ports, becomes the limit.
+                // p in one register: the FMAs below then address [p + disp], one fused uop.
                 __asm__("" : "+r"(p));
                 __m256 bw = _mm256_set1_ps(vr[i][16 * w + l]);
                 for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(bw, _mm256_load_ps(p + 8 * v), acc[i][v]);
@@ -152,22 +149,38 @@ static inline void bcast_block256(const GemmArgs& a, int r, int w0, int w1, cons
     }
 }
 
+// One chunk of 8V batch items, blocked like bcast_chunk512 (gemm24_avx512.h says why).
 template <int R, int V>
 static void bcast_chunk256(const GemmArgs& a, int b0, int nb) {
     constexpr int W = 8 * V;
     const int wins = a.kp / 32;
+    const int sb = superblock_rows(W, R, a.r1 - a.r0);
     float* panel = scratch(0, (size_t)a.kp * W);
-    float* tile = scratch(1, (size_t)(a.r1 - a.r0) * W);
+    float* tile = scratch(1, (size_t)sb * W);
     if (!panel || !tile) return;  // unreachable: the dispatcher reserved both
     pack_panel(a.x, a.ldx, a.cols, a.kp, b0, nb, W, panel);
     int kw = kblock_bytes / (32 * W * 4);
     if (kw < 1) kw = 1;
-    for (int w0 = 0; w0 < wins; w0 += kw) {
-        int w1 = w0 + kw < wins ? w0 + kw : wins;
-        bool first = w0 == 0, last = w1 == wins;
-        int r = a.r0;
-        for (; r + R <= a.r1; r += R) bcast_block256<R, V>(a, r, w0, w1, panel, tile, first, last, b0, nb);
-        for (; r < a.r1; r++) bcast_block256<1, V>(a, r, w0, w1, panel, tile, first, last, b0, nb);
+    for (int rs = a.r0; rs < a.r1; rs += sb) {
+        const int re = rs + sb < a.r1 ? rs + sb : a.r1;
+        for (int w0 = 0; w0 < wins; w0 += kw) {
+            const int w1 = w0 + kw < wins ? w0 + kw : wins;
+            const bool first = w0 == 0, last = w1 == wins;
+            int r = rs;
+            for (; r + R <= re; r += R) {
+                int ahead = r + PREFETCH_BLOCKS * R, pr, pw0, pw1;
+                if (ahead + R <= re) {
+                    pr = ahead, pw0 = w0, pw1 = w1;
+                } else if (!last) {
+                    pr = rs + (ahead - re), pw0 = w1, pw1 = w1 + kw < wins ? w1 + kw : wins;
+                } else {
+                    pr = re + (ahead - re), pw0 = 0, pw1 = kw < wins ? kw : wins;
+                    if (pr >= a.r1) pr = -1;
+                }
+                bcast_block256<R, V>(a, r, w0, w1, panel, tile + (size_t)(r - rs) * W, first, last, b0, nb, pr, pw0, pw1);
+            }
+            for (; r < re; r++) bcast_block256<1, V>(a, r, w0, w1, panel, tile + (size_t)(r - rs) * W, first, last, b0, nb, -1, 0, 0);
+        }
     }
 }
 

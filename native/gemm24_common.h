@@ -75,11 +75,22 @@ static inline float* scratch(int slot, size_t floats) {
     return s.p[slot];
 }
 
-// Bytes of activation panel kept hot per K-block in the broadcast kernels (L2-resident):
-// the panel block is reused by every row of the range, the weights stream through once.
-// 128 KiB was the best of 16 KiB..512 KiB in native/dev/gemm24_workbench.cpp on the shared
-// build machine (noisy; re-tune on a quiet one).
-static int kblock_bytes = 128 * 1024;
+// Bytes of activation panel per K-block in the broadcast kernels: the panel block is reused by
+// every row of a superblock, and each FMA reads its own panel vector, so the block must sit in
+// L1 (32-48 KiB on the CPUs we target). Tuned with native/dev/gemm24_workbench.cpp.
+static int kblock_bytes = 16 * 1024;
+
+// Bytes of partial-sum tile per row superblock in the broadcast kernels: the tile is re-read
+// and re-written once per K-block, so it must stay in L2 (1-2 MiB per core).
+static int tile_bytes = 256 * 1024;
+
+// Rows per superblock for a panel W floats wide and register blocks of R rows: a multiple of R
+// whose tile fits tile_bytes, at least R, at most `rows`.
+static inline int superblock_rows(int W, int R, int rows) {
+    int sb = tile_bytes / (W * 4) / R * R;
+    if (sb < R) sb = R;
+    return sb < rows ? sb : rows;
+}
 
 // How many row blocks ahead the broadcast kernels prefetch their weights.
 #ifndef PREFETCH_BLOCKS

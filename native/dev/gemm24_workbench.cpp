@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <vector>
 #include <algorithm>
+#include <math.h>
+#include <stdlib.h>
 
 extern "C" void cblas_sgemm(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
 extern "C" void cblas_sgemv(int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
@@ -51,7 +53,14 @@ int main(int argc, char** argv) {
     };
     const char* isas[] = {"scalar", "avx2", "avx512"};
     const char* sts[] = {"auto", "gather", "broadcast"};
-    int kbs[] = {131072};
+    // K-block sizes to compare (bytes of panel; env S24_KBS="8192,16384"), tile via S24_TILE.
+    std::vector<int> kbs;
+    for (const char* e = getenv("S24_KBS") ? getenv("S24_KBS") : "16384"; *e; ) {
+        kbs.push_back(atoi(e));
+        while (*e && *e != ',') e++;
+        if (*e == ',') e++;
+    }
+    if (getenv("S24_TILE")) s24_set_tile_bytes(atoi(getenv("S24_TILE")));
     struct Variant { int isa, st, kb; double best; };
     std::vector<Variant> vs;
     for (int isa = 1; isa <= s24_cpu_isa(); isa++) {
@@ -69,6 +78,15 @@ int main(int argc, char** argv) {
         }
     }
     printf("%d x %d batch %d  dense %.3f ms (%.1f GFLOP/s)\n", rows, cols, batch, dn, 2.0 * rows * cols * batch / dn / 1e6);
-    for (auto& v : vs)
-        printf("  %-6s %-9s kblock %7d  %.3f ms  speedup %.2f\n", isas[v.isa], sts[v.st], v.kb, v.best, dn / v.best);
+    // Correctness of every variant against OpenBLAS on the same (decompressed) weights.
+    dense_call();
+    std::vector<float> ref = y;
+    for (auto& v : vs) {
+        if (v.kb) s24_set_kblock_bytes(v.kb);
+        std::fill(y.begin(), y.end(), -1e30f);
+        s24_gemm(v.isa, v.st, pv.data(), pix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y.data(), rows, 0, rows);
+        double err = 0;
+        for (size_t i = 0; i < y.size(); i++) err = std::max(err, (double)fabsf(y[i] - ref[i]) / (1.0 + fabsf(ref[i])));
+        printf("  %-6s %-9s kblock %7d  %.3f ms  speedup %.2f  max rel err %.2g\n", isas[v.isa], sts[v.st], v.kb, v.best, dn / v.best, err);
+    }
 }

@@ -16,9 +16,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Turns the JMH JSON of {@link SparseGemmBenchmark} into results.json (the shape of
- * docs/bench-results.md: one layer entry per shape and batch, speedup = dense_ms / sparse_ms)
- * and prints the table. Usage: {@code BenchResultsWriter JMH_JSON OUT_JSON COMMAND}.
+ * Turns the JMH JSON of {@link SparseGemmBenchmark} and {@link ModelInferenceBenchmark} into
+ * results.json (the shape of docs/bench-results.md: one "layers" entry per layer shape, batch and
+ * thread count, one "models" entry per model batch and thread count; speedup = dense_ms /
+ * sparse_ms) and prints the tables. Usage: {@code BenchResultsWriter JMH_JSON OUT_JSON COMMAND}.
  */
 public final class BenchResultsWriter {
     private BenchResultsWriter() {
@@ -29,11 +30,13 @@ public final class BenchResultsWriter {
         JsonNode runs = json.readTree(new File(args[0]));
         // (layer, batch) -> {dense, sparse} score and relative error
         Map<String, double[]> byShape = new LinkedHashMap<>();
+        Map<String, double[]> byModel = new LinkedHashMap<>();
         for (JsonNode run : runs) {
             JsonNode p = run.get("params");
-            String key = p.get("layer").asText() + " " + p.get("batch").asText() + " "
+            boolean model = run.get("benchmark").asText().contains("ModelInferenceBenchmark");
+            String key = (model ? "tutorial" : p.get("layer").asText()) + " " + p.get("batch").asText() + " "
                     + (p.has("threads") ? p.get("threads").asText() : "1");
-            double[] v = byShape.computeIfAbsent(key, k -> new double[4]);
+            double[] v = (model ? byModel : byShape).computeIfAbsent(key, k -> new double[4]);
             JsonNode m = run.get("primaryMetric");
             double score = m.get("score").asDouble();
             double err = m.get("scoreError").isNumber() ? m.get("scoreError").asDouble() / score : Double.NaN;
@@ -80,7 +83,29 @@ public final class BenchResultsWriter {
             l.put("spread", round(Math.max(v[2], v[3])));
             System.out.printf("%-10s %6d %7s %10.4f %10.4f %8.2f%n", k[0], batch, k[2], v[0], v[1], v[0] / v[1]);
         }
-        root.putArray("models");
+        ArrayNode models = root.putArray("models");
+        if (!byModel.isEmpty()) {
+            System.out.printf("%-10s %6s %7s %10s %10s %8s %12s %12s%n", "model", "batch", "threads", "dense_ms",
+                    "sparse_ms", "speedup", "img/s dense", "img/s sparse");
+        }
+        for (Map.Entry<String, double[]> e : byModel.entrySet()) {
+            String[] k = e.getKey().split(" ");
+            double[] v = e.getValue();
+            int batch = Integer.parseInt(k[1]);
+            ObjectNode m = models.addObject();
+            m.put("device", "cpu");
+            m.put("model", k[0]);
+            m.put("batch", batch);
+            m.put("threads", Integer.parseInt(k[2]));
+            m.put("dense_ms", round(v[0]));
+            m.put("sparse_ms", round(v[1]));
+            m.put("speedup", round(v[0] / v[1]));
+            m.put("images_per_s_dense", Math.round(batch * 1000 / v[0]));
+            m.put("images_per_s_sparse", Math.round(batch * 1000 / v[1]));
+            m.put("spread", round(Math.max(v[2], v[3])));
+            System.out.printf("%-10s %6d %7s %10.4f %10.4f %8.2f %12d %12d%n", k[0], batch, k[2], v[0], v[1],
+                    v[0] / v[1], Math.round(batch * 1000 / v[0]), Math.round(batch * 1000 / v[1]));
+        }
         json.writerWithDefaultPrettyPrinter().writeValue(new File(args[1]), root);
     }
 

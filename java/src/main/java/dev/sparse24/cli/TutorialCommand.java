@@ -9,12 +9,10 @@ import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.ModelMetadata;
 import dev.sparse24.format.WeightSparsityCheck;
 import dev.sparse24.graph.Graph;
-import dev.sparse24.graph.GraphTensor;
 import dev.sparse24.runtime.Device;
 import dev.sparse24.runtime.InferenceSession;
 import dev.sparse24.runtime.SessionOptions;
 import dev.sparse24.runtime.SparseModel;
-import dev.sparse24.tensor.Tensor;
 import dev.sparse24.nn.Sequential;
 import dev.sparse24.sparse.NmPattern;
 import dev.sparse24.prune.Pruning;
@@ -186,7 +184,7 @@ public final class TutorialCommand implements Callable<Integer> {
      */
     private Map<String, Object> runOnRuntime(Path s24, MnistDataset mnist, Evaluation test) throws Exception {
         SparseModel sparse = SparseModel.load(s24);
-        SparseModel dense = SparseModel.fromGraph(densified(sparse.graph()));
+        SparseModel dense = SparseModel.fromGraph(sparse.graph().withDenseWeights());
         float[] x = mnist.testImages().toArray();
         int[] labels = mnist.testLabels();
         int sample = sparse.inputs().get(0).sampleSize();
@@ -213,16 +211,6 @@ public final class TutorialCommand implements Callable<Integer> {
             }
         }
         return result;
-    }
-
-    /** The same graph with every 2:4-compressed weight stored dense (the dense baseline). */
-    static Graph densified(Graph g) {
-        List<GraphTensor> tensors = new ArrayList<>();
-        for (GraphTensor t : g.tensors()) {
-            tensors.add(t.isCompressed() ? GraphTensor.constant(t.name(), t.shape(),
-                    Tensor.of(t.floatValues(), t.shape())) : t);
-        }
-        return new Graph(tensors, g.operators(), g.inputs(), g.outputs(), g.metadata());
     }
 
     private void writeSummary(Path file, Evaluation test, double trainSeconds, History history,

@@ -1,5 +1,7 @@
 package dev.sparse24.graph;
 
+import dev.sparse24.tensor.Tensor;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -124,6 +126,20 @@ public final class Graph {
             }
         }
         return c;
+    }
+
+    /**
+     * The same graph with every 2:4-compressed weight stored dense (zeros included): what the
+     * runtime then runs through dense kernels (OpenBLAS), the baseline sparse is compared against.
+     */
+    public Graph withDenseWeights() {
+        List<GraphTensor> dense = new ArrayList<>(tensors.size());
+        for (GraphTensor t : tensors) {
+            dense.add(t.isCompressed()
+                    ? GraphTensor.constant(t.name(), t.shape(), Tensor.of(t.floatValues(), t.shape()))
+                    : t);
+        }
+        return new Graph(dense, operators, inputs, outputs, metadata);
     }
 
     @Override

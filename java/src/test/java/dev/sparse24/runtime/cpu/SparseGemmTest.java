@@ -140,6 +140,30 @@ class SparseGemmTest {
     }
 
     @Test
+    void manyRowsSpanSeveralRowSuperblocks() {
+        // The broadcast kernels walk rows in superblocks whose partial-sum tile fits L2 (510 rows
+        // at 128 lanes with AVX-512, 1024 at 32 lanes with AVX2): 2,101 rows give several full
+        // superblocks, a short last one, and a register-block tail; 200 cols give several K-blocks,
+        // the last one over a zero-padded window.
+        Random rnd = new Random(19);
+        CompressedWeights w = randomWeights(rnd, 2101, 200);
+        float[] bias = randomArray(rnd, 2101, 1f);
+        for (int batch : new int[]{130, 40}) {
+            float[] x = randomArray(rnd, batch * 200, 1f);
+            float[] ref = new float[batch * 2101];
+            SparseGemmReference.gemm(w, bias, FusedActivation.RELU, x, 0, batch, ref, 0, 0, 2101);
+            for (Isa isa : nativeIsas()) {
+                try (SparseGemm gemm = SparseGemm.builder(w).isa(isa).bias(bias).activation(FusedActivation.RELU)
+                        .build()) {
+                    float[] y = new float[batch * 2101];
+                    gemm.run(x, batch, y);
+                    assertClose(w, bias, x, batch, ref, y, gemm + " batch " + batch);
+                }
+            }
+        }
+    }
+
+    @Test
     void rowRangesSplitACall() {
         Random rnd = new Random(3);
         CompressedWeights w = randomWeights(rnd, 37, 100);
