@@ -78,7 +78,7 @@ static inline float* scratch(int slot, size_t floats) {
 // Bytes of activation panel per K-block in the broadcast kernels: the panel block is reused by
 // every row of a superblock, and each FMA reads its own panel vector, so the block must sit in
 // L1 (32-48 KiB on the CPUs we target). Tuned with native/dev/gemm24_workbench.cpp.
-static int kblock_bytes = 16 * 1024;
+static int kblock_bytes = 32 * 1024;
 
 // Bytes of partial-sum tile per row superblock in the broadcast kernels: the tile is re-read
 // and re-written once per K-block, so it must stay in L2 (1-2 MiB per core).

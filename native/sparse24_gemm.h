@@ -11,6 +11,7 @@
 #include "gemm24_scalar.h"
 #include "gemm24_avx2.h"
 #include "gemm24_avx512.h"
+#include "conv_helpers.h"
 
 // ISA levels and strategies, mirrored by the Java enums Isa and SparseGemm.Strategy.
 #define S24_ISA_SCALAR 0

@@ -25,11 +25,11 @@ public enum FusedActivation {
         return null;
     }
 
-    /** Applies the activation to one value. */
+    /** Applies the activation to one value; a NaN stays NaN (as in the native kernels). */
     public float apply(float x) {
         switch (this) {
             case RELU:
-                return x > 0 ? x : 0f;
+                return x <= 0f ? 0f : x;
             case RELU6:
                 return Math.min(Math.max(x, 0f), 6f);
             case RELU_N1_TO_1:

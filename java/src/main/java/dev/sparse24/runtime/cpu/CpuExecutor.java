@@ -41,6 +41,11 @@ public final class CpuExecutor implements AutoCloseable {
     private final Graph graph;
     private final GraphShapes shapes;
     private final List<PlanStep> steps = new ArrayList<>();
+    // -Dsparse24.profile=true: time every step and log the totals at close (what a user tuning a
+    // model asks first: which layer takes the time). Off, it costs one branch per step.
+    private static final boolean PROFILE = Boolean.getBoolean("sparse24.profile");
+    private final java.util.concurrent.atomic.AtomicLongArray stepNanos;
+    private final List<String> stepNames = new ArrayList<>();
     private final int[] root;             // the tensor whose buffer holds tensor t (RESHAPE views)
     private final int[][] aliases;        // (output, input) of each view, in op order
     private final boolean[] produced;     // written by a step (not a view, not an input)
@@ -104,6 +109,8 @@ public final class CpuExecutor implements AutoCloseable {
                     sparse += g.isSparse() ? 1 : 0;
                 }
                 steps.add(step);
+                stepNames.add(op.type() + " -> " + graph.tensor(op.output(0)).name()
+                        + (step instanceof GemmStep g && g.isSparse() ? " (2:4)" : ""));
                 produced[op.output(0)] = true;
             }
         } catch (RuntimeException e) {
@@ -112,6 +119,7 @@ public final class CpuExecutor implements AutoCloseable {
         }
         sparseLayers = sparse;
         gemmLayers = gemm;
+        stepNanos = new java.util.concurrent.atomic.AtomicLongArray(steps.size());
         aliases = views.toArray(new int[0][]);
         inputs = graph.inputs();
         outputs = graph.outputs();
@@ -318,8 +326,16 @@ public final class CpuExecutor implements AutoCloseable {
                 f.values[a[0]] = f.values[a[1]];
                 f.tensors[a[0]] = f.tensors[a[1]];
             }
-            for (PlanStep s : steps) {
-                s.run(f, n);
+            if (PROFILE) {
+                for (int i = 0; i < steps.size(); i++) {
+                    long t0 = System.nanoTime();
+                    steps.get(i).run(f, n);
+                    stepNanos.addAndGet(i, System.nanoTime() - t0);
+                }
+            } else {
+                for (PlanStep s : steps) {
+                    s.run(f, n);
+                }
             }
             for (int k = 0; k < outputs.length; k++) {
                 if (!bound[k]) {
@@ -418,6 +434,14 @@ public final class CpuExecutor implements AutoCloseable {
                 workspaces.clear();
             }
             idle.clear();
+            if (PROFILE) {
+                StringBuilder b = new StringBuilder("time per step (sparse24.profile):");
+                for (int i = 0; i < steps.size(); i++) {
+                    b.append(String.format(java.util.Locale.ROOT, "%n  %2d %-50s %10.3f ms", i, stepNames.get(i),
+                            stepNanos.get(i) / 1e6));
+                }
+                System.getLogger(CpuExecutor.class.getName()).log(System.Logger.Level.INFO, b.toString());
+            }
             steps.forEach(PlanStep::close);
         } finally {
             lock.writeLock().unlock();

@@ -20,8 +20,15 @@ import java.nio.FloatBuffer;
  * a 1x1, stride-1 convolution without padding reads its input directly.
  */
 final class GemmStep implements PlanStep {
-    /** Floats of im2col scratch a tile may use (4 MiB): big enough for the broadcast kernel. */
-    static final int TILE_FLOATS = 1 << 20;
+    /**
+     * Floats of im2col patch rows per tile (1 MiB) and of GEMM output per tile (256 KiB): small
+     * enough that a tile's patches and output are still in L2 when the GEMM and the bias/ReLU
+     * pass reach them (this machine streams DRAM at a few GB/s, so every extra pass over a
+     * first layer's 25 MB of activations at batch 256 costs ~10 ms), large enough that the
+     * broadcast kernel gets several 128-row chunks per call.
+     */
+    static final int TILE_FLOATS = 1 << 18;
+    static final int TILE_OUTPUT_FLOATS = 1 << 16;
     /** Fewest GEMM rows worth a worker of their own (below, the call overhead dominates). */
     static final int MIN_ROWS_PER_PART = 16;
     /** Fewest output features worth a worker of their own. */
@@ -39,8 +46,16 @@ final class GemmStep implements PlanStep {
     private final FloatPointer denseWeights;
     private final float[] bias;           // applied in Java (dense path), else null
     private final FusedActivation javaActivation;
+    private final float[] zeroBias;       // [o] zeros, when there is no bias
+    private final boolean nativeHelpers;  // im2col and bias/activation in C (conv_helpers.h)
+    private final FloatPointer nativeBiasValues; // bias for s24_bias_act, or null
 
     GemmStep(Graph graph, Operator op, GraphShapes shapes, Isa isa) {
+        this(graph, op, shapes, isa, isa != Isa.JAVA && NativeLibrary.available());
+    }
+
+    /** {@code nativeHelpers}: false forces the Java im2col and bias/activation (tests compare both). */
+    GemmStep(Graph graph, Operator op, GraphShapes shapes, Isa isa, boolean nativeHelpers) {
         this.in = op.input(0);
         this.out = op.output(0);
         this.conv = op.type() == OpType.CONV_2D;
@@ -74,7 +89,8 @@ final class GemmStep implements PlanStep {
             direct = true;
         }
         o = ws[0];
-        tileRows = Math.max(1, TILE_FLOATS / k);
+        zeroBias = new float[o];
+        tileRows = Math.max(1, Math.min(TILE_FLOATS / k, TILE_OUTPUT_FLOATS / o));
         float[] b = op.input(2) >= 0 ? graph.tensor(op.input(2)).floatValues() : null;
         FusedActivation act = opt.activation();
         if (weights.isCompressed()) {
@@ -91,6 +107,10 @@ final class GemmStep implements PlanStep {
             bias = b;
             javaActivation = act;
         }
+        this.nativeHelpers = nativeHelpers;
+        // TANH has no native code (conv_helpers.h): that layer finishes in Java.
+        nativeBiasValues = nativeHelpers && bias != null && javaActivation != FusedActivation.TANH
+                ? new FloatPointer(bias) : null;
     }
 
     /** Whether the weights run through the 2:4 kernels. */
@@ -174,21 +194,89 @@ final class GemmStep implements PlanStep {
         if (bias == null && javaActivation == FusedActivation.NONE) {
             return;
         }
-        for (int r = 0; r < n; r++) {
-            int base = r * o;
-            for (int j = c0; j < c1; j++) {
-                float v = ys.get(base + j) + (bias != null ? bias[j] : 0f);
-                ys.put(base + j, javaActivation.apply(v));
+        if (nativeHelpers && javaActivation != FusedActivation.TANH) {
+            // Bounds: ys holds n rows of o (slice() made it exactly that), c1 <= o = bias length.
+            if ((long) n * o > ys.capacity() || c0 < 0 || c1 > o) {
+                throw new IllegalStateException("bias/activation over " + n + " x " + o + " outside the output");
             }
+            // Views only, never closed: closing a copy of nativeBiasValues would free the bias
+            // itself, and the buffer views own no memory.
+            FloatPointer y = new FloatPointer(ys).position(c0);
+            FloatPointer b0 = nativeBiasValues == null ? null : new FloatPointer(nativeBiasValues).position(c0);
+            NativeGemm24.s24_bias_act(y, n, c1 - c0, o, b0, javaActivation.tfliteCode());
+            return;
+        }
+        finishJava(ys, n, c0, c1);
+    }
+
+    /** The Java twin of conv_helpers.h's s24_bias_act (fallback, and the tests' reference). */
+    private void finishJava(FloatBuffer ys, int n, int c0, int c1) {
+        // Through a heap array in blocks of rows: element-wise access to a direct buffer costs
+        // several times more than the arithmetic.
+        float[] t = HEAP.get().rows(Math.min(n, Math.max(1, TILE_OUTPUT_FLOATS / o)) * o);
+        int block = t.length / o;
+        for (int r0 = 0; r0 < n; r0 += block) {
+            int m = Math.min(block, n - r0);
+            ys.get(r0 * o, t, 0, m * o);
+            // One loop per activation: a per-element switch keeps the JIT from vectorising.
+            float[] bs = bias != null ? bias : zeroBias;
+            for (int r = 0; r < m; r++) {
+                int base = r * o;
+                if (javaActivation == FusedActivation.NONE) {
+                    for (int j = c0; j < c1; j++) {
+                        t[base + j] += bs[j];
+                    }
+                } else if (javaActivation == FusedActivation.RELU) {
+                    for (int j = c0; j < c1; j++) {
+                        float v = t[base + j] + bs[j];
+                        t[base + j] = v <= 0f ? 0f : v;  // NaN stays NaN, as in the native kernels
+                    }
+                } else {
+                    for (int j = c0; j < c1; j++) {
+                        t[base + j] = javaActivation.apply(t[base + j] + bs[j]);
+                    }
+                }
+            }
+            ys.put(r0 * o, t, 0, m * o);
         }
     }
 
-    /** Patch rows [r0, r0 + n) of the im2col matrix into {@code dst} (row-major [n, K]). */
+    /**
+     * Patch rows [r0, r0 + n) of the im2col matrix into {@code dst} (row-major [n, K]). Built in a
+     * heap array from a heap copy of the input images the rows span, then stored with one bulk
+     * copy: a first layer has one channel, so a tap row is a handful of floats, and a bulk copy
+     * per handful (what a direct-buffer im2col does) costs more than the copy itself.
+     */
     private void im2col(FloatBuffer x, int r0, int n, FloatBuffer dst) {
+        if (!nativeHelpers) {
+            im2colJava(x, r0, n, dst);
+            return;
+        }
         int perImage = oh * ow;
+        int imageSize = h * w * c;
+        int lastImage = (r0 + n - 1) / perImage;
+        // Bounds checked here, where a mistake is an exception and not a crash.
+        if ((long) (lastImage + 1) * imageSize > x.capacity() || (long) n * k > dst.capacity() || r0 < 0 || n < 1) {
+            throw new IllegalStateException("im2col rows [" + r0 + ", " + (r0 + n) + ") outside the buffers");
+        }
+        NativeGemm24.s24_im2col(new FloatPointer(Frame.slice(x, 0, (lastImage + 1) * imageSize)), h, w, c, kh, kw,
+                oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft, r0, n,
+                new FloatPointer(Frame.slice(dst, 0, n * k)));
+    }
+
+    /** The Java twin of conv_helpers.h's s24_im2col (fallback, and the tests' reference). */
+    private void im2colJava(FloatBuffer x, int r0, int n, FloatBuffer dst) {
+        int perImage = oh * ow;
+        int imageSize = h * w * c;
+        int firstImage = r0 / perImage;
+        int lastImage = (r0 + n - 1) / perImage;
+        Heap heap = HEAP.get();
+        float[] src = heap.images((lastImage - firstImage + 1) * imageSize);
+        x.get(firstImage * imageSize, src, 0, (lastImage - firstImage + 1) * imageSize);
+        float[] t = heap.rows(n * k);
         for (int r = 0; r < n; r++) {
             int row = r0 + r;
-            int b = row / perImage;
+            int b = row / perImage - firstImage;
             int yx = row % perImage;
             int oy = yx / ow;
             int ox = yx % ow;
@@ -197,40 +285,76 @@ final class GemmStep implements PlanStep {
             for (int i = 0; i < kh; i++) {
                 int iy = oy * strideH + i * dilationH - padTop;
                 if (iy < 0 || iy >= h) {
-                    zero(dst, d, kw * c);
+                    fill(t, d, kw * c);
                 } else if (dilationW == 1) {
                     // The taps of one filter row are adjacent in the input: one copy for all of
                     // them that lie inside, zeros for those hanging over the left or right edge.
                     int jLo = Math.max(0, -x0);
-                    int jHi = Math.min(kw, w - x0);
-                    zero(dst, d, jLo * c);
-                    if (jHi > jLo) {
-                        dst.put(d + jLo * c, x, ((b * h + iy) * w + x0 + jLo) * c, (jHi - jLo) * c);
-                    }
-                    zero(dst, d + Math.max(jHi, jLo) * c, (kw - Math.max(jHi, jLo)) * c);
+                    int jHi = Math.max(jLo, Math.min(kw, w - x0));
+                    fill(t, d, jLo * c);
+                    copy(src, ((b * h + iy) * w + x0 + jLo) * c, t, d + jLo * c, (jHi - jLo) * c);
+                    fill(t, d + jHi * c, (kw - jHi) * c);
                 } else {
                     for (int j = 0; j < kw; j++) {
                         int ix = x0 + j * dilationW;
                         if (ix < 0 || ix >= w) {
-                            zero(dst, d + j * c, c);
+                            fill(t, d + j * c, c);
                         } else {
-                            dst.put(d + j * c, x, ((b * h + iy) * w + ix) * c, c);
+                            copy(src, ((b * h + iy) * w + ix) * c, t, d + j * c, c);
                         }
                     }
                 }
                 d += kw * c;
             }
         }
+        dst.put(0, t, 0, n * k);
     }
 
-    private static void zero(FloatBuffer b, int from, int count) {
-        for (int i = 0; i < count; i++) {
-            b.put(from + i, 0f);
+    // Short spans (a one-channel layer's 5-float tap rows) by plain loops: the JIT's arraycopy and
+    // fill stubs cost more per call than copying a handful of floats.
+    private static void copy(float[] src, int from, float[] dst, int to, int len) {
+        if (len < 32) {
+            for (int i = 0; i < len; i++) {
+                dst[to + i] = src[from + i];
+            }
+        } else {
+            System.arraycopy(src, from, dst, to, len);
+        }
+    }
+
+    private static void fill(float[] dst, int from, int len) {
+        for (int i = 0; i < len; i++) {
+            dst[from + i] = 0f;
+        }
+    }
+
+    /** Per-thread heap scratch of the Java-side loops (kept between runs: steady state allocates nothing). */
+    private static final ThreadLocal<Heap> HEAP = ThreadLocal.withInitial(Heap::new);
+
+    private static final class Heap {
+        private float[] rows = new float[0];
+        private float[] images = new float[0];
+
+        float[] rows(int size) {
+            if (rows.length < size) {
+                rows = new float[size];
+            }
+            return rows;
+        }
+
+        float[] images(int size) {
+            if (images.length < size) {
+                images = new float[size];
+            }
+            return images;
         }
     }
 
     @Override
     public void close() {
+        if (nativeBiasValues != null) {
+            nativeBiasValues.close();
+        }
         if (sparse != null) {
             sparse.close();
         }

@@ -58,27 +58,42 @@ final class JavaSteps {
         public void run(Frame f, int batch) {
             FloatBuffer x = f.values[in];
             FloatBuffer y = f.values[out];
+            // One image at a time through heap arrays, channels innermost: element-wise access to
+            // the direct buffers cost more than the comparisons.
+            float[] src = new float[h * w * c];
+            float[] dst = new float[oh * ow * c];
+            float[] acc = new float[c];
             for (int b = 0; b < batch; b++) {
+                x.get(b * h * w * c, src);
                 for (int oy = 0; oy < oh; oy++) {
                     int y0 = Math.max(oy * sh - padTop, 0);
                     int y1 = Math.min(oy * sh - padTop + fh, h);
                     for (int ox = 0; ox < ow; ox++) {
                         int x0 = Math.max(ox * sw - padLeft, 0);
                         int x1 = Math.min(ox * sw - padLeft + fw, w);
-                        int dst = ((b * oh + oy) * ow + ox) * c;
                         int count = (y1 - y0) * (x1 - x0);
-                        for (int ch = 0; ch < c; ch++) {
-                            float acc = max ? Float.NEGATIVE_INFINITY : 0f;
-                            for (int iy = y0; iy < y1; iy++) {
-                                for (int ix = x0; ix < x1; ix++) {
-                                    float v = x.get(((b * h + iy) * w + ix) * c + ch);
-                                    acc = max ? Math.max(acc, v) : acc + v;
+                        java.util.Arrays.fill(acc, max ? Float.NEGATIVE_INFINITY : 0f);
+                        for (int iy = y0; iy < y1; iy++) {
+                            for (int ix = x0; ix < x1; ix++) {
+                                int base = (iy * w + ix) * c;
+                                if (max) {
+                                    for (int ch = 0; ch < c; ch++) {
+                                        acc[ch] = Math.max(acc[ch], src[base + ch]);  // NaN-propagating
+                                    }
+                                } else {
+                                    for (int ch = 0; ch < c; ch++) {
+                                        acc[ch] += src[base + ch];
+                                    }
                                 }
                             }
-                            y.put(dst + ch, act.apply(max ? acc : count <= 0 ? 0f : acc / count));
+                        }
+                        int d = (oy * ow + ox) * c;
+                        for (int ch = 0; ch < c; ch++) {
+                            dst[d + ch] = act.apply(max ? acc[ch] : count <= 0 ? 0f : acc[ch] / count);
                         }
                     }
                 }
+                y.put(b * oh * ow * c, dst);
             }
         }
     }

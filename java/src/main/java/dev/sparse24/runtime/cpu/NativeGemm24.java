@@ -30,4 +30,12 @@ final class NativeGemm24 {
     static native int s24_gemm(int isa, int strategy, FloatPointer pv, IntPointer pix, int rows, int cols,
                                int kp, FloatPointer x, int batch, int ldx, FloatPointer bias, int act,
                                FloatPointer y, int ldy, int r0, int r1);
+
+    /** Patch rows [r0, r0+n) of an NHWC im2col matrix into dst; see conv_helpers.h. */
+    static native void s24_im2col(FloatPointer x, int h, int w, int c, int kh, int kw, int oh, int ow,
+                                  int sh, int sw, int dh, int dw, int padTop, int padLeft,
+                                  int r0, int n, FloatPointer dst);
+
+    /** y[r, j] = act(y[r, j] + bias[j]) over rows x cols (stride ldy); bias may be null. */
+    static native void s24_bias_act(FloatPointer y, int rows, int cols, int ldy, FloatPointer bias, int act);
 }

@@ -155,6 +155,40 @@ class CpuExecutorTest {
     }
 
     @Test
+    void denseConvolutionsWithFewChannelsMatchReference() {
+        // What the native im2col and bias/activation (conv_helpers.h) and their Java twins must get
+        // right: one input channel with SAME 5x5 padding and ReLU (the tutorial's first layer),
+        // max pooling over it, then 3x3 dilation 2 stride 2 VALID with RELU6 over 32 channels, on
+        // both ISAs (native helpers on the best one, Java on JAVA). (RELU_N1_TO_1 in native code:
+        // opZoo's dense FC.)
+        Random r = new Random(23);
+        List<GraphTensor> t = new ArrayList<>();
+        List<Operator> ops = new ArrayList<>();
+        t.add(GraphTensor.activation("x", new int[]{1, 13, 11, 1}, DType.FLOAT32));                          // 0
+        t.add(GraphTensor.constant("c1/w", new int[]{32, 5, 5, 1}, Tensor.of(random(r, 800), 32, 5, 5, 1)));  // 1
+        t.add(GraphTensor.constant("c1/b", new int[]{32}, Tensor.of(random(r, 32), 32)));                    // 2
+        t.add(GraphTensor.activation("c1", new int[]{1, 13, 11, 32}, DType.FLOAT32));                        // 3
+        ops.add(new Operator(OpType.CONV_2D, new int[]{0, 1, 2}, new int[]{3},
+                OpOptions.conv(Padding.SAME, 1, 1, 1, 1, FusedActivation.RELU)));
+        t.add(GraphTensor.activation("pool", new int[]{1, 7, 6, 32}, DType.FLOAT32));                        // 4
+        ops.add(new Operator(OpType.MAX_POOL_2D, new int[]{3}, new int[]{4},
+                OpOptions.pool(Padding.SAME, 2, 2, 2, 2, FusedActivation.NONE)));
+        t.add(GraphTensor.constant("c2/w", new int[]{5, 3, 3, 32}, Tensor.of(random(r, 1440), 5, 3, 3, 32))); // 5
+        t.add(GraphTensor.constant("c2/b", new int[]{5}, Tensor.of(random(r, 5), 5)));                       // 6
+        t.add(GraphTensor.activation("c2", new int[]{1, 2, 1, 5}, DType.FLOAT32));                           // 7
+        ops.add(new Operator(OpType.CONV_2D, new int[]{4, 5, 6}, new int[]{7},
+                OpOptions.conv(Padding.VALID, 2, 2, 2, 2, FusedActivation.RELU6)));
+        Graph g = new Graph(t, ops, new int[]{0}, new int[]{7}, java.util.Map.of());
+        // The native helpers only move data and add: bit-identical to their Java twins.
+        float[] x = random(r, 7 * 13 * 11);
+        try (CpuExecutor nat = new CpuExecutor(g, 1, 64, Isa.best());
+             CpuExecutor java = new CpuExecutor(g, 1, 64, Isa.JAVA)) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(run(java, x, 7, 10), run(nat, x, 7, 10));
+        }
+        assertMatchesReference(g, 4);
+    }
+
+    @Test
     void everyOtherOpMatchesReference() {
         assertMatchesReference(opZoo(5), 2);
     }
