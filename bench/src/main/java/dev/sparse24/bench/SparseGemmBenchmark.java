@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
 public class SparseGemmBenchmark {
     /** ROWSxCOLS of W, or "conv2" (W [64, 800], 196 GEMM rows per image). */

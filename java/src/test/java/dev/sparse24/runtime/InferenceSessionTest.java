@@ -200,8 +200,7 @@ class InferenceSessionTest {
 
     @Test
     void nanAndInfinityPropagate() throws Exception {
-        // Through a real model: the same NaN pattern as the reference (fused ReLUs map NaN to 0,
-        // as their comparison does).
+        // Through a real model: the same NaN pattern as the reference (fused activations keep NaN).
         SparseModel model = SparseModel.load(tflite.resolve("mattn__mnist_model.tflite"));
         try (InferenceSession s = model.newSession()) {
             float[] x = new float[784];
