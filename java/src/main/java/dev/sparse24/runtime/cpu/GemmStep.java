@@ -50,12 +50,11 @@ final class GemmStep implements PlanStep {
     private final boolean nativeHelpers;  // im2col and bias/activation in C (conv_helpers.h)
     private final FloatPointer nativeBiasValues; // bias for s24_bias_act, or null
 
+    /**
+     * Compiles {@code op}. On {@link Isa#JAVA} (forced by tests, or when the native library cannot
+     * load) im2col and bias/activation run on their Java twins too.
+     */
     GemmStep(Graph graph, Operator op, GraphShapes shapes, Isa isa) {
-        this(graph, op, shapes, isa, isa != Isa.JAVA && NativeLibrary.available());
-    }
-
-    /** {@code nativeHelpers}: false forces the Java im2col and bias/activation (tests compare both). */
-    GemmStep(Graph graph, Operator op, GraphShapes shapes, Isa isa, boolean nativeHelpers) {
         this.in = op.input(0);
         this.out = op.output(0);
         this.conv = op.type() == OpType.CONV_2D;
@@ -107,7 +106,7 @@ final class GemmStep implements PlanStep {
             bias = b;
             javaActivation = act;
         }
-        this.nativeHelpers = nativeHelpers;
+        this.nativeHelpers = isa != Isa.JAVA && NativeLibrary.available();
         // TANH has no native code (conv_helpers.h): that layer finishes in Java.
         nativeBiasValues = nativeHelpers && bias != null && javaActivation != FusedActivation.TANH
                 ? new FloatPointer(bias) : null;
@@ -241,12 +240,7 @@ final class GemmStep implements PlanStep {
         }
     }
 
-    /**
-     * Patch rows [r0, r0 + n) of the im2col matrix into {@code dst} (row-major [n, K]). Built in a
-     * heap array from a heap copy of the input images the rows span, then stored with one bulk
-     * copy: a first layer has one channel, so a tap row is a handful of floats, and a bulk copy
-     * per handful (what a direct-buffer im2col does) costs more than the copy itself.
-     */
+    /** Patch rows [r0, r0 + n) of the im2col matrix into {@code dst} (row-major [n, K]). */
     private void im2col(FloatBuffer x, int r0, int n, FloatBuffer dst) {
         if (!nativeHelpers) {
             im2colJava(x, r0, n, dst);
@@ -264,7 +258,12 @@ final class GemmStep implements PlanStep {
                 new FloatPointer(Frame.slice(dst, 0, n * k)));
     }
 
-    /** The Java twin of conv_helpers.h's s24_im2col (fallback, and the tests' reference). */
+    /**
+     * The Java twin of conv_helpers.h's s24_im2col (fallback, and the tests' reference). Built in
+     * a heap array from a heap copy of the input images the rows span, then stored with one bulk
+     * copy: a first layer has one channel, so a tap row is a handful of floats, and a bulk copy
+     * per handful into a direct buffer costs more than the copy itself.
+     */
     private void im2colJava(FloatBuffer x, int r0, int n, FloatBuffer dst) {
         int perImage = oh * ow;
         int imageSize = h * w * c;
