@@ -136,12 +136,10 @@ static inline void pack_panel512(const float* x, int ldx, int cols, int kp, int 
 
 // Rows [r, r+R) over windows [w0, w1) against panel [kp, 16V]; t (R rows of W floats) holds the
 // partial sums between K-blocks. last: apply bias + activation and write Y[b0 .. b0+nb).
-// pf_row/pf_w0/pf_w1: the row block (and its windows) whose weights to prefetch now, or
-// pf_row < 0 for none.
+// pf: the weights to prefetch meanwhile (prefetch_ahead, gemm24_common.h).
 template <int R, int V>
 static inline void bcast_block512(const GemmArgs& a, int r, int w0, int w1, const float* panel,
-                                  float* t, bool first, bool last, int b0, int nb,
-                                  int pf_row, int pf_w0, int pf_w1) {
+                                  float* t, bool first, bool last, int b0, int nb, Prefetch pf) {
     constexpr int W = 16 * V;
     const int wins = a.kp / 32;
     __m512 acc[R][V];
@@ -154,16 +152,7 @@ static inline void bcast_block512(const GemmArgs& a, int r, int w0, int w1, cons
         vr[i] = a.pv + (int64_t)(r + i) * (a.kp / 2);
         ir[i] = a.pix + (int64_t)(r + i) * wins;
     }
-    // Software prefetch of the weights a few row blocks ahead: rows are kp/2 floats apart, a
-    // stride the hardware prefetchers do not follow once K-blocks are short, and one block of
-    // work is shorter than a DRAM round trip.
-    if (pf_row >= 0) {
-        for (int i = 0; i < R && pf_row + i < a.r1; i++) {
-            const char* nv = (const char*)(a.pv + (int64_t)(pf_row + i) * (a.kp / 2) + 16 * pf_w0);
-            for (int off = 0; off < (pf_w1 - pf_w0) * 64; off += 64) _mm_prefetch(nv + off, _MM_HINT_T0);
-            _mm_prefetch((const char*)(a.pix + (int64_t)(pf_row + i) * wins + pf_w0), _MM_HINT_T0);
-        }
-    }
+    prefetch_weights(a, pf, R);
     for (int w = w0; w < w1; w++) {
         const float* pw = panel + (size_t)32 * w * W;
         uint32_t word[R];
@@ -215,22 +204,12 @@ static void bcast_chunk512(const GemmArgs& a, int b0, int nb) {
         for (int w0 = 0; w0 < wins; w0 += kw) {
             const int w1 = w0 + kw < wins ? w0 + kw : wins;
             const bool first = w0 == 0, last = w1 == wins;
-            // Prefetch PREFETCH_BLOCKS blocks ahead; past the superblock's end, the first rows of
-            // the next K-block (or of the next superblock, after the last K-block).
             int r = rs;
             for (; r + R <= re; r += R) {
-                int ahead = r + PREFETCH_BLOCKS * R, pr, pw0, pw1;
-                if (ahead + R <= re) {
-                    pr = ahead, pw0 = w0, pw1 = w1;
-                } else if (!last) {
-                    pr = rs + (ahead - re), pw0 = w1, pw1 = w1 + kw < wins ? w1 + kw : wins;
-                } else {
-                    pr = re + (ahead - re), pw0 = 0, pw1 = kw < wins ? kw : wins;
-                    if (pr >= a.r1) pr = -1;
-                }
-                bcast_block512<R, V>(a, r, w0, w1, panel, tile + (size_t)(r - rs) * W, first, last, b0, nb, pr, pw0, pw1);
+                bcast_block512<R, V>(a, r, w0, w1, panel, tile + (size_t)(r - rs) * W, first, last, b0, nb,
+                        prefetch_ahead(r, R, rs, re, a.r1, w0, w1, kw, wins));
             }
-            for (; r < re; r++) bcast_block512<1, V>(a, r, w0, w1, panel, tile + (size_t)(r - rs) * W, first, last, b0, nb, -1, 0, 0);
+            for (; r < re; r++) bcast_block512<1, V>(a, r, w0, w1, panel, tile + (size_t)(r - rs) * W, first, last, b0, nb, Prefetch{-1, 0, 0});
         }
     }
 }

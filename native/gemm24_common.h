@@ -52,6 +52,7 @@ struct GemmArgs {
 
 #include <stdlib.h>
 #include <string.h>
+#include <xmmintrin.h>
 
 namespace s24 {
 
@@ -96,6 +97,35 @@ static inline int superblock_rows(int W, int R, int rows) {
 #ifndef PREFETCH_BLOCKS
 #define PREFETCH_BLOCKS 4
 #endif
+
+// The weights a broadcast kernel's row block prefetches while it computes: R rows from `row`,
+// windows [w0, w1); row < 0 for none.
+struct Prefetch {
+    int row, w0, w1;
+};
+
+// For the row block at r in superblock [rs, re) and K-block [w0, w1) (kw windows per K-block,
+// wins in all): PREFETCH_BLOCKS blocks ahead; past the superblock's end, the first rows of the
+// next K-block, or after the last K-block those of the next superblock (none past r1).
+static inline Prefetch prefetch_ahead(int r, int R, int rs, int re, int r1, int w0, int w1, int kw, int wins) {
+    int ahead = r + PREFETCH_BLOCKS * R;
+    if (ahead + R <= re) return {ahead, w0, w1};
+    if (w1 < wins) return {rs + (ahead - re), w1, w1 + kw < wins ? w1 + kw : wins};
+    return {ahead < r1 ? ahead : -1, 0, kw < wins ? kw : wins};
+}
+
+// Software prefetch of p's weights: rows are kp/2 floats apart, a stride the hardware
+// prefetchers do not follow once K-blocks are short, and one block of work is shorter than a
+// DRAM round trip.
+static inline void prefetch_weights(const GemmArgs& a, Prefetch p, int R) {
+    if (p.row < 0) return;
+    const int wins = a.kp / 32;
+    for (int i = 0; i < R && p.row + i < a.r1; i++) {
+        const char* nv = (const char*)(a.pv + (int64_t)(p.row + i) * (a.kp / 2) + 16 * p.w0);
+        for (int off = 0; off < (p.w1 - p.w0) * 64; off += 64) _mm_prefetch(nv + off, _MM_HINT_T0);
+        _mm_prefetch((const char*)(a.pix + (int64_t)(p.row + i) * wins + p.w0), _MM_HINT_T0);
+    }
+}
 
 // X[b0 .. b0+nb) [*, ldx] -> panel [kp, width] (panel[k*width + j] = X[b0+j, k]), zero where
 // k >= cols or j >= nb, so padded lanes and padded columns contribute exactly 0.

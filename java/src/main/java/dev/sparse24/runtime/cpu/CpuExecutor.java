@@ -13,11 +13,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -44,7 +43,7 @@ public final class CpuExecutor implements AutoCloseable {
     // -Dsparse24.profile=true: time every step and log the totals at close (what a user tuning a
     // model asks first: which layer takes the time). Off, it costs one branch per step.
     private static final boolean PROFILE = Boolean.getBoolean("sparse24.profile");
-    private final java.util.concurrent.atomic.AtomicLongArray stepNanos;
+    private final AtomicLongArray stepNanos;
     private final List<String> stepNames = new ArrayList<>();
     private final int[] root;             // the tensor whose buffer holds tensor t (RESHAPE views)
     private final int[][] aliases;        // (output, input) of each view, in op order
@@ -119,7 +118,7 @@ public final class CpuExecutor implements AutoCloseable {
         }
         sparseLayers = sparse;
         gemmLayers = gemm;
-        stepNanos = new java.util.concurrent.atomic.AtomicLongArray(steps.size());
+        stepNanos = new AtomicLongArray(steps.size());
         aliases = views.toArray(new int[0][]);
         inputs = graph.inputs();
         outputs = graph.outputs();
@@ -224,35 +223,9 @@ public final class CpuExecutor implements AutoCloseable {
     }
 
     private void runParallel(FloatBuffer[] in, int batch, FloatBuffer[] out, int chunk) {
-        List<Future<?>> pending = new ArrayList<>();
-        for (int start = chunk; start < batch; start += chunk) {
-            int s = start;
-            int n = Math.min(chunk, batch - start);
-            pending.add(pool.submit(() -> runChunk(in, out, s, n, null)));
-        }
-        RuntimeException failure = null;
-        try {
-            runChunk(in, out, 0, chunk, null);
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        for (Future<?> f : pending) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) {
-                    failure = new IllegalStateException("interrupted while waiting for a batch chunk", e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        int parts = (batch + chunk - 1) / chunk;
+        Frame.forkJoin(pool, parts, p -> runChunk(in, out, p * chunk, Math.min(chunk, batch - p * chunk), null),
+                "a batch chunk");
     }
 
     private void check(FloatBuffer[] in, int batch, FloatBuffer[] out) {

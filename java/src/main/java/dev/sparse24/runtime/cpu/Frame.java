@@ -48,6 +48,15 @@ final class Frame {
             }
             return;
         }
+        forkJoin(pool, parts, part, "a step's workers");
+    }
+
+    /**
+     * Runs {@code part.accept(p)} for p in [0, parts): p = 0 on the calling thread, the others on
+     * {@code pool}; waits for all, then rethrows the first failure ({@code what} names the work in
+     * the message of an interruption).
+     */
+    static void forkJoin(ExecutorService pool, int parts, IntConsumer part, String what) {
         List<Future<?>> pending = new ArrayList<>();
         for (int p = 1; p < parts; p++) {
             int q = p;
@@ -69,7 +78,7 @@ final class Frame {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 if (failure == null) {
-                    failure = new IllegalStateException("interrupted while waiting for a step's workers", e);
+                    failure = new IllegalStateException("interrupted while waiting for " + what, e);
                 }
             }
         }
