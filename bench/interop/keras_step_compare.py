@@ -4,6 +4,10 @@
     java -cp bench/target/benchmarks.jar dev.sparse24.bench.interop.TrainingStepsDump OUT MNIST_DIR 400 0.0
     python3 bench/interop/keras_step_compare.py OUT MNIST_DIR
 
+    # pruned as the tutorial prunes (TFMOT's semantics emulated by tfmot_emulation.py):
+    java -cp ... TrainingStepsDump OUT MNIST_DIR 400 0.0 1 pruned
+    python3 bench/interop/keras_step_compare.py OUT MNIST_DIR --pruned
+
 Builds the tutorial's model in Keras (Dropout at the dumped run's rate; use 0.0 for a step-exact
 comparison, since the two libraries draw different dropout masks), loads OUT/init/*.f32, trains
 with Adam() and SparseCategoricalCrossentropy(from_logits=True) on the same images in the same
@@ -37,22 +41,27 @@ def main():
     ap.add_argument("mnist")
     ap.add_argument("--dropout", type=float, default=0.0)
     ap.add_argument("--tol", type=float, default=5e-3)
+    ap.add_argument("--pruned", action="store_true",
+                    help="conv1 ConstantSparsity(0.5, 0), conv2 and dense1 2:4, as the tutorial")
     args = ap.parse_args()
     import keras
     ours = np.genfromtxt(os.path.join(args.dump, "steps.csv"), delimiter=",", names=True)
     steps = len(ours)
     x = read_idx(find(args.mnist, "train-images")).astype(np.float32)[:steps * 128, ..., None] / 255.0
     y = read_idx(find(args.mnist, "train-labels"))[:steps * 128]
+    conv1 = keras.layers.Conv2D(32, 5, padding="same", activation="relu")
+    conv2 = keras.layers.Conv2D(64, 5, padding="same")
+    dense1 = keras.layers.Dense(1024, activation="relu")
     model = keras.Sequential([
         keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(32, 5, padding="same", activation="relu"),
+        conv1,
         keras.layers.MaxPooling2D((2, 2), (2, 2), padding="same"),
-        keras.layers.Conv2D(64, 5, padding="same"),
+        conv2,
         keras.layers.BatchNormalization(),
         keras.layers.ReLU(),
         keras.layers.MaxPooling2D((2, 2), (2, 2), padding="same"),
         keras.layers.Flatten(),
-        keras.layers.Dense(1024, activation="relu"),
+        dense1,
         keras.layers.Dropout(args.dropout),
         keras.layers.Dense(10)])
     files = sorted(glob.glob(os.path.join(args.dump, "init", "*.f32")))
@@ -67,7 +76,13 @@ def main():
         def on_train_batch_end(self, batch, logs=None):
             losses.append(logs["loss"])
 
-    model.fit(x, y, batch_size=128, epochs=1, shuffle=False, verbose=0, callbacks=[Record()])
+    callbacks = [Record()]
+    if args.pruned:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from tfmot_emulation import TfmotPruning
+        pruning = TfmotPruning([conv2, dense1], {conv1: (0.5, 0, 100)})
+        callbacks.insert(0, pruning)
+    model.fit(x, y, batch_size=128, epochs=1, shuffle=False, verbose=0, callbacks=callbacks)
     worst = 0.0
     print("step  sparse24_running_loss  keras_running_loss")
     for i in range(steps):
@@ -79,6 +94,12 @@ def main():
     for f, w in zip(sorted(glob.glob(os.path.join(args.dump, "after", "*.f32"))), model.get_weights()):
         v = np.fromfile(f, "<f4").reshape(w.shape)
         print(f"  {os.path.basename(f):24s} max|diff| {np.abs(v - w).max():.3g}  max|keras| {np.abs(w).max():.3g}")
+    if args.pruned:
+        for f, layer in zip(sorted(glob.glob(os.path.join(args.dump, "masks", "*.f32"))), (conv1, conv2, dense1)):
+            ours_mask = np.fromfile(f, "<f4").reshape(layer.kernel.shape)
+            keras_mask = pruning.masks[layer.name]
+            print(f"  mask {layer.name:10s} sparsity Sparse24 {1 - ours_mask.mean():.4f} Keras {1 - keras_mask.mean():.4f}, "
+                  f"{int((ours_mask != keras_mask).sum())} of {ours_mask.size} entries differ")
     xt = read_idx(find(args.mnist, "t10k-images")).astype(np.float32)[..., None] / 255.0
     yt = read_idx(find(args.mnist, "t10k-labels"))
     loss, acc = model.evaluate(xt, yt, verbose=0, batch_size=500)

@@ -48,7 +48,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "tutorial", mixinStandardHelpOptions = true,
         description = {"Train the structural-pruning tutorial model on MNIST (2:4 on conv2 and dense1, "
-                + "50% unstructured on conv1), evaluate, strip and report sparsity; export .s24 and .tflite, check 2:4, draw mask pictures.",
+                + "50%% unstructured on conv1), evaluate, strip and report sparsity; export .s24 and .tflite, check 2:4, draw mask pictures.",
                 "Writes <out>/model.s24, <out>/model.tflite, <out>/pictures/*.png and <out>/summary.json."})
 public final class TutorialCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "2", description = "Training epochs (default: ${DEFAULT-VALUE}).")
