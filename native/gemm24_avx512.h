@@ -136,8 +136,10 @@ static inline void pack_panel512(const float* x, int ldx, int cols, int kp, int 
 
 // Rows [r, r+R) over windows [w0, w1) against panel [kp, 16V]; t (R rows of W floats) holds the
 // partial sums between K-blocks. last: apply bias + activation and write Y[b0 .. b0+nb).
-// pf: the weights to prefetch meanwhile (prefetch_ahead, gemm24_common.h).
-template <int R, int V>
+// BLOCKED: weights from the K-blocked copy (a.bv/a.bix, gemm24_common.h; w0 even), which the
+// hardware prefetchers stream; else from pv/pix rows, kp/2 floats apart, prefetched in software
+// (pf: prefetch_ahead, gemm24_common.h).
+template <int R, int V, bool BLOCKED>
 static inline void bcast_block512(const GemmArgs& a, int r, int w0, int w1, const float* panel,
                                   float* t, bool first, bool last, int b0, int nb, Prefetch pf) {
     constexpr int W = 16 * V;
@@ -148,15 +150,27 @@ static inline void bcast_block512(const GemmArgs& a, int r, int w0, int w1, cons
             acc[i][v] = first ? _mm512_setzero_ps() : _mm512_load_ps(t + i * W + 16 * v);
     const float* vr[R];
     const uint32_t* ir[R];
-    for (int i = 0; i < R; i++) {
-        vr[i] = a.pv + (int64_t)(r + i) * (a.kp / 2);
-        ir[i] = a.pix + (int64_t)(r + i) * wins;
+    if (!BLOCKED) {
+        for (int i = 0; i < R; i++) {
+            vr[i] = a.pv + (int64_t)(r + i) * (a.kp / 2);
+            ir[i] = a.pix + (int64_t)(r + i) * wins;
+        }
+        prefetch_weights(a, pf, R);
     }
-    prefetch_weights(a, pf, R);
     for (int w = w0; w < w1; w++) {
         const float* pw = panel + (size_t)32 * w * W;
+        const float* val[R];
         uint32_t word[R];
-        for (int i = 0; i < R; i++) word[i] = ir[i][w];
+        for (int i = 0; i < R; i++) {
+            if (BLOCKED) {
+                int64_t slot = ((int64_t)(w >> 1) * a.rows + r + i) * 2 + (w & 1);
+                val[i] = a.bv + 16 * slot;
+                word[i] = a.bix[slot];
+            } else {
+                val[i] = vr[i] + 16 * w;
+                word[i] = ir[i][w];
+            }
+        }
 #pragma GCC unroll 16
         for (int l = 0; l < 16; l++) {
             for (int i = 0; i < R; i++) {
@@ -165,7 +179,7 @@ static inline void bcast_block512(const GemmArgs& a, int r, int w0, int w1, cons
                 // fused uop; GCC's [base + index] form is un-laminated into two on Intel cores
                 // and the front end, not the FMA ports, becomes the limit.
                 __asm__("" : "+r"(p));
-                __m512 bw = _mm512_set1_ps(vr[i][16 * w + l]);
+                __m512 bw = _mm512_set1_ps(val[i][l]);
                 for (int v = 0; v < V; v++) acc[i][v] = _mm512_fmadd_ps(bw, _mm512_load_ps(p + 16 * v), acc[i][v]);
             }
         }
@@ -188,7 +202,7 @@ static inline void bcast_block512(const GemmArgs& a, int r, int w0, int w1, cons
 // block), which only keeps the FMA ports busy when the panel block is in L1. So the K-block is
 // sized to kblock_bytes of panel (L1), and the rows are walked in superblocks whose partial-sum
 // tile (tile_bytes) stays in L2 across the K-blocks; the weights stream through once per chunk.
-template <int R, int V>
+template <int R, int V, bool BLOCKED>
 static void bcast_chunk512(const GemmArgs& a, int b0, int nb) {
     constexpr int W = 16 * V;
     const int wins = a.kp / 32;
@@ -198,7 +212,8 @@ static void bcast_chunk512(const GemmArgs& a, int b0, int nb) {
     if (!panel || !tile) return;  // unreachable: the dispatcher reserved both
     pack_panel512(a.x, a.ldx, a.cols, a.kp, b0, nb, W, panel);
     int kw = kblock_bytes / (32 * W * 4);
-    if (kw < 1) kw = 1;
+    if (BLOCKED) kw &= ~1;  // K-blocks start on a weight block (two windows)
+    if (kw < (BLOCKED ? 2 : 1)) kw = BLOCKED ? 2 : 1;
     for (int rs = a.r0; rs < a.r1; rs += sb) {
         const int re = rs + sb < a.r1 ? rs + sb : a.r1;
         for (int w0 = 0; w0 < wins; w0 += kw) {
@@ -206,10 +221,11 @@ static void bcast_chunk512(const GemmArgs& a, int b0, int nb) {
             const bool first = w0 == 0, last = w1 == wins;
             int r = rs;
             for (; r + R <= re; r += R) {
-                bcast_block512<R, V>(a, r, w0, w1, panel, tile + (size_t)(r - rs) * W, first, last, b0, nb,
-                        prefetch_ahead(r, R, rs, re, a.r1, w0, w1, kw, wins));
+                bcast_block512<R, V, BLOCKED>(a, r, w0, w1, panel, tile + (size_t)(r - rs) * W, first, last, b0, nb,
+                        BLOCKED ? Prefetch{-1, 0, 0} : prefetch_ahead(r, R, rs, re, a.r1, w0, w1, kw, wins));
             }
-            for (; r < re; r++) bcast_block512<1, V>(a, r, w0, w1, panel, tile + (size_t)(r - rs) * W, first, last, b0, nb, Prefetch{-1, 0, 0});
+            for (; r < re; r++)
+                bcast_block512<1, V, BLOCKED>(a, r, w0, w1, panel, tile + (size_t)(r - rs) * W, first, last, b0, nb, Prefetch{-1, 0, 0});
         }
     }
 }
@@ -217,21 +233,28 @@ static void bcast_chunk512(const GemmArgs& a, int b0, int nb) {
 // Larger-batch kernel: batch in chunks of 128 (V = 8, 3 rows), then one of 64 (V = 4, 4 rows)
 // when 64..127 remain, then the rest (< 64) in one chunk of 16*ceil(rest/16) lanes, so that at
 // most 15 lanes are padding.
-static void broadcast24_avx512(const GemmArgs& a) {
+template <bool BLOCKED>
+static void broadcast24_avx512_(const GemmArgs& a) {
     int b0 = 0;
-    for (; a.batch - b0 >= 128; b0 += 128) bcast_chunk512<3, 8>(a, b0, 128);
+    for (; a.batch - b0 >= 128; b0 += 128) bcast_chunk512<3, 8, BLOCKED>(a, b0, 128);
     if (a.batch - b0 >= 64) {
-        bcast_chunk512<4, 4>(a, b0, 64);
+        bcast_chunk512<4, 4, BLOCKED>(a, b0, 64);
         b0 += 64;
     }
     int rest = a.batch - b0;
     switch ((rest + 15) / 16) {
         case 0: break;
-        case 1: bcast_chunk512<4, 1>(a, b0, rest); break;
-        case 2: bcast_chunk512<4, 2>(a, b0, rest); break;
-        case 3: bcast_chunk512<4, 3>(a, b0, rest); break;
-        default: bcast_chunk512<4, 4>(a, b0, rest); break;
+        case 1: bcast_chunk512<4, 1, BLOCKED>(a, b0, rest); break;
+        case 2: bcast_chunk512<4, 2, BLOCKED>(a, b0, rest); break;
+        case 3: bcast_chunk512<4, 3, BLOCKED>(a, b0, rest); break;
+        default: bcast_chunk512<4, 4, BLOCKED>(a, b0, rest); break;
     }
+}
+
+// The K-blocked weights when the caller supplied them (the kernel is 1.3-1.6x faster with them
+// at batch 128: see native/README.md), else the row-major ones.
+static void broadcast24_avx512(const GemmArgs& a) {
+    if (a.bv && a.bix) broadcast24_avx512_<true>(a); else broadcast24_avx512_<false>(a);
 }
 
 }  // namespace s24

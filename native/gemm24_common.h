@@ -46,6 +46,14 @@ struct GemmArgs {
     float* y;             // [batch, ldy]
     int ldy;
     int r0, r1;           // output rows this call computes
+    // Optional K-blocked copy of pv/pix for the AVX-512 broadcast kernel (null: not used):
+    // blocks of two windows (64 columns), all rows of a block stored together, so that a
+    // K-block's pass over a row superblock streams its weights sequentially.
+    //   bv  [ceil(wins/2), rows, 32] float : windows 2b and 2b+1 of row r, 16 values each
+    //   bix [ceil(wins/2), rows, 2]  u32   : their index words
+    // (a last block of odd wins holds one window; the second half is never read).
+    const float* bv;
+    const uint32_t* bix;
 };
 
 }  // namespace s24

@@ -41,14 +41,16 @@ static inline void s24_set_tile_bytes(int bytes) {
 }
 
 // Y[batch, ldy] rows [r0, r1) = act(X[batch, ldx] * W^T + bias) with W [rows, cols] packed as in
-// gemm24_common.h (pv [rows, kp/2], pix [rows, kp/32]); bias [rows] or null.
+// gemm24_common.h (pv [rows, kp/2], pix [rows, kp/32]); bias [rows] or null; bv/bix the
+// optional K-blocked copy for the AVX-512 broadcast kernel (both null: not used).
 // Returns 0, or -1 (ISA not supported here), -2 (no memory for scratch), -3 (bad strategy).
-static inline int s24_gemm(int isa, int strategy, const float* pv, const int* pix, int rows, int cols,
-                           int kp, const float* x, int batch, int ldx, const float* bias, int act,
-                           float* y, int ldy, int r0, int r1) {
+static inline int s24_gemm(int isa, int strategy, const float* pv, const int* pix, const float* bv,
+                           const int* bix, int rows, int cols, int kp, const float* x, int batch, int ldx,
+                           const float* bias, int act, float* y, int ldy, int r0, int r1) {
     if (isa > s24_cpu_isa() || isa < 0) return -1;
     if (strategy < S24_STRATEGY_AUTO || strategy > S24_STRATEGY_BROADCAST) return -3;
-    s24::GemmArgs a = {pv, (const uint32_t*)pix, rows, cols, kp, x, batch, ldx, bias, act, y, ldy, r0, r1};
+    s24::GemmArgs a = {pv, (const uint32_t*)pix, rows, cols, kp, x, batch, ldx, bias, act, y, ldy, r0, r1,
+                       bv, (const uint32_t*)bix};
     if (r0 >= r1 || batch == 0) return 0;
     if (isa == S24_ISA_SCALAR) {
         s24::gemm24_scalar(a);

@@ -47,8 +47,10 @@ def main():
     import keras
     ours = np.genfromtxt(os.path.join(args.dump, "steps.csv"), delimiter=",", names=True)
     steps = len(ours)
-    x = read_idx(find(args.mnist, "train-images")).astype(np.float32)[:steps * 128, ..., None] / 255.0
-    y = read_idx(find(args.mnist, "train-labels"))[:steps * 128]
+    perms = sorted(glob.glob(os.path.join(args.dump, "perm_*.i32")))
+    limit = None if perms else steps * 128
+    x = read_idx(find(args.mnist, "train-images")).astype(np.float32)[:limit, ..., None] / 255.0
+    y = read_idx(find(args.mnist, "train-labels"))[:limit]
     conv1 = keras.layers.Conv2D(32, 5, padding="same", activation="relu")
     conv2 = keras.layers.Conv2D(64, 5, padding="same")
     dense1 = keras.layers.Dense(1024, activation="relu")
@@ -82,7 +84,14 @@ def main():
         from tfmot_emulation import TfmotPruning
         pruning = TfmotPruning([conv2, dense1], {conv1: (0.5, 0, 100)})
         callbacks.insert(0, pruning)
-    model.fit(x, y, batch_size=128, epochs=1, shuffle=False, verbose=0, callbacks=callbacks)
+    if not perms:
+        model.fit(x, y, batch_size=128, epochs=1, shuffle=False, verbose=0, callbacks=callbacks)
+    for e, f in enumerate(perms):
+        # The dump's pipeline mode: one fit per epoch on the recorded order, last 10% validation.
+        perm = np.fromfile(f, "<i4")
+        h = model.fit(x[perm], y[perm], batch_size=128, epochs=1, shuffle=False, validation_split=0.1,
+                      verbose=0, callbacks=callbacks)
+        print(f"epoch {e + 1}: Keras {h.history}")
     worst = 0.0
     print("step  sparse24_running_loss  keras_running_loss")
     for i in range(steps):
@@ -91,6 +100,10 @@ def main():
         if i % 50 == 49 or i == steps - 1 or i < 3:
             print(f"{i:4d}  {ours['running_loss'][i]:.7f}  {losses[i]:.7f}")
     print(f"largest relative running-loss difference over {steps} steps: {worst:.2e} (tolerance {args.tol:g})")
+    signed = (np.asarray(ours["running_loss"]) - np.asarray(losses)) / np.abs(np.asarray(losses))
+    for a in range(0, steps, 100):
+        print(f"  steps {a}-{min(a + 100, steps) - 1}: mean signed (Sparse24 - Keras) / Keras {signed[a:a + 100].mean():+.2e}")
+    np.savetxt(os.path.join(args.dump, "keras_steps.csv"), np.asarray(losses), fmt="%.7f")
     for f, w in zip(sorted(glob.glob(os.path.join(args.dump, "after", "*.f32"))), model.get_weights()):
         v = np.fromfile(f, "<f4").reshape(w.shape)
         print(f"  {os.path.basename(f):24s} max|diff| {np.abs(v - w).max():.3g}  max|keras| {np.abs(w).max():.3g}")

@@ -2,7 +2,11 @@
 """The tutorial's PRUNED run in Keras, with TFMOT's pruning semantics emulated by a callback
 (TFMOT itself is not installable here): the Keras twin of `./sparse24 tutorial --seed S`.
 
-    python3 bench/interop/keras_tutorial_pruned.py SEED [MNIST_DIR]
+    python3 bench/interop/keras_tutorial_pruned.py SEED [MNIST_DIR] [INIT_DIR]
+
+INIT_DIR (optional): start from these initial weights instead of Keras's own, e.g. the init/
+folder a `TrainingStepsDump OUT MNIST 1 0.4 SEED pruned` wrote (Sparse24's initial weights for
+that seed); SEED then only drives Keras's shuffling and dropout.
 
 The callback (tfmot_emulation.py) does what TFMOT's PruneLowMagnitude + UpdatePruningStep do.
 """
@@ -38,6 +42,13 @@ model = keras.Sequential([
   keras.layers.Dropout(0.4),
   keras.layers.Dense(10)])
 
+if len(sys.argv) > 3:
+    import glob
+    files = sorted(glob.glob(os.path.join(sys.argv[3], "*.f32")))
+    weights = model.get_weights()
+    assert len(files) == len(weights), (len(files), len(weights))
+    model.set_weights([np.fromfile(f, "<f4").reshape(w.shape) for f, w in zip(files, weights)])
+    print("initial weights from", sys.argv[3])
 model.compile(optimizer='adam', loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=['accuracy'])
 t = time.time()
 model.fit(xtr, ytr, batch_size=128, epochs=2, validation_split=0.1, verbose=2, callbacks=[TfmotPruning([conv2, dense1], {conv1: (0.5, 0, 100)})])

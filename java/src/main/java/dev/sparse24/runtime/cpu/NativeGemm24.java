@@ -24,12 +24,13 @@ final class NativeGemm24 {
     static native void s24_set_kblock_bytes(int bytes);
 
     /**
-     * Y rows [r0, r1) = act(X W^T + bias); see sparse24_gemm.h. Returns 0, or -1 (ISA not
+     * Y rows [r0, r1) = act(X W^T + bias); see sparse24_gemm.h. bv/bix: the K-blocked copy of
+     * the weights for the AVX-512 broadcast kernel, or both null. Returns 0, or -1 (ISA not
      * supported), -2 (no scratch memory), -3 (bad strategy).
      */
-    static native int s24_gemm(int isa, int strategy, FloatPointer pv, IntPointer pix, int rows, int cols,
-                               int kp, FloatPointer x, int batch, int ldx, FloatPointer bias, int act,
-                               FloatPointer y, int ldy, int r0, int r1);
+    static native int s24_gemm(int isa, int strategy, FloatPointer pv, IntPointer pix, FloatPointer bv,
+                               IntPointer bix, int rows, int cols, int kp, FloatPointer x, int batch, int ldx,
+                               FloatPointer bias, int act, FloatPointer y, int ldy, int r0, int r1);
 
     /** Patch rows [r0, r0+n) of an NHWC im2col matrix into dst; see conv_helpers.h. */
     static native void s24_im2col(FloatPointer x, int h, int w, int c, int kh, int kw, int oh, int ow,

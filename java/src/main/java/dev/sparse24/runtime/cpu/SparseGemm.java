@@ -59,6 +59,8 @@ public final class SparseGemm implements AutoCloseable {
     private final int kp;                // cols rounded up to 32
     private final FloatPointer packedValues; // [rows, kp/2], null for Isa.JAVA
     private final IntPointer packedIndices;  // [rows, kp/32]
+    private final FloatPointer blockedValues; // K-blocked copy for the AVX-512 broadcast kernel, or null
+    private final IntPointer blockedIndices;
     private final FloatPointer nativeBias;   // [rows] or null
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
@@ -73,6 +75,8 @@ public final class SparseGemm implements AutoCloseable {
         if (isa == Isa.JAVA) {
             packedValues = null;
             packedIndices = null;
+            blockedValues = null;
+            blockedIndices = null;
             nativeBias = null;
         } else {
             float[] pv = new float[Math.multiplyExact(weights.rows(), kp / 2)];
@@ -80,6 +84,20 @@ public final class SparseGemm implements AutoCloseable {
             pack(weights, kp, pv, pix);
             packedValues = new FloatPointer(pv);
             packedIndices = new IntPointer(pix);
+            if (isa == Isa.AVX512 && strategy != Strategy.GATHER) {
+                // The broadcast kernel streams its weights K-block by K-block; stored row-major
+                // they are 8 KB apart per row and the kernel runs 1.3-1.6x slower (native/README.md).
+                // Costs a second copy of the packed weights.
+                int blocks = (kp / 32 + 1) / 2;
+                float[] bv = new float[Math.multiplyExact(Math.multiplyExact(blocks, weights.rows()), 32)];
+                int[] bix = new int[Math.multiplyExact(Math.multiplyExact(blocks, weights.rows()), 2)];
+                block(pv, pix, weights.rows(), kp, bv, bix);
+                blockedValues = new FloatPointer(bv);
+                blockedIndices = new IntPointer(bix);
+            } else {
+                blockedValues = null;
+                blockedIndices = null;
+            }
             nativeBias = bias == null ? null : new FloatPointer(bias);
         }
     }
@@ -109,6 +127,26 @@ public final class SparseGemm implements AutoCloseable {
                 }
                 int lane = 2 * (j & 7);
                 pix[r * (kp / 32) + j / 8] |= (code & 3) << (2 * lane) | (code >>> 2) << (2 * lane + 2);
+            }
+        }
+    }
+
+    /**
+     * The K-blocked copy of the packed weights that the AVX-512 broadcast kernel reads
+     * (gemm24_common.h): blocks of two 32-column windows, each holding every row's 32 kept
+     * values ({@code bv [blocks, rows, 32]}) and two index words ({@code bix [blocks, rows, 2]});
+     * the second half of a last block of an odd window count stays zero and is never read.
+     */
+    static void block(float[] pv, int[] pix, int rows, int kp, float[] bv, int[] bix) {
+        int wins = kp / 32;
+        int blocks = (wins + 1) / 2;
+        for (int b = 0; b < blocks; b++) {
+            for (int r = 0; r < rows; r++) {
+                for (int t = 0; t < 2 && 2 * b + t < wins; t++) {
+                    int slot = (b * rows + r) * 2 + t;
+                    System.arraycopy(pv, r * (kp / 2) + 16 * (2 * b + t), bv, 16 * slot, 16);
+                    bix[slot] = pix[r * wins + 2 * b + t];
+                }
             }
         }
     }
@@ -237,8 +275,8 @@ public final class SparseGemm implements AutoCloseable {
     }
 
     private void callNative(FloatPointer x, int batch, FloatPointer y, int r0, int r1) {
-        int rc = NativeGemm24.s24_gemm(isa.nativeLevel(), strategy.code, packedValues, packedIndices,
-                rows(), cols(), kp, x, batch, cols(), nativeBias, activation.tfliteCode(), y, rows(), r0, r1);
+        int rc = NativeGemm24.s24_gemm(isa.nativeLevel(), strategy.code, packedValues, packedIndices, blockedValues,
+                blockedIndices, rows(), cols(), kp, x, batch, cols(), nativeBias, activation.tfliteCode(), y, rows(), r0, r1);
         if (rc == -2) {
             throw new OutOfMemoryError("native scratch for the sparse GEMM (batch " + batch + ")");
         }
@@ -288,6 +326,10 @@ public final class SparseGemm implements AutoCloseable {
             if (packedValues != null) {
                 packedValues.close();
                 packedIndices.close();
+            }
+            if (blockedValues != null) {
+                blockedValues.close();
+                blockedIndices.close();
             }
             if (nativeBias != null) {
                 nativeBias.close();

@@ -164,6 +164,39 @@ class SparseGemmTest {
     }
 
     @Test
+    void blockedCopyHoldsEveryRowsWindowsTwoByTwo() {
+        // 3 rows x 5 windows (kp 160): blocks of windows {0,1}, {2,3}, {4}; the last block's
+        // second half stays zero. Values and index words are numbered so a misplaced one shows.
+        int rows = 3;
+        int kp = 160;
+        int wins = kp / 32;
+        float[] pv = new float[rows * kp / 2];
+        int[] pix = new int[rows * wins];
+        for (int i = 0; i < pv.length; i++) {
+            pv[i] = i + 1;
+        }
+        for (int i = 0; i < pix.length; i++) {
+            pix[i] = 1000 + i;
+        }
+        float[] bv = new float[3 * rows * 32];
+        int[] bix = new int[3 * rows * 2];
+        SparseGemm.block(pv, pix, rows, kp, bv, bix);
+        for (int b = 0; b < 3; b++) {
+            for (int r = 0; r < rows; r++) {
+                for (int t = 0; t < 2; t++) {
+                    int w = 2 * b + t;
+                    int slot = (b * rows + r) * 2 + t;
+                    for (int l = 0; l < 16; l++) {
+                        float expected = w < wins ? pv[r * kp / 2 + 16 * w + l] : 0f;
+                        assertEquals(expected, bv[16 * slot + l], "block " + b + " row " + r + " window " + w);
+                    }
+                    assertEquals(w < wins ? pix[r * wins + w] : 0, bix[slot], "word of row " + r + " window " + w);
+                }
+            }
+        }
+    }
+
+    @Test
     void rowRangesSplitACall() {
         Random rnd = new Random(3);
         CompressedWeights w = randomWeights(rnd, 37, 100);
