@@ -136,7 +136,7 @@ static inline void pack_panel512(const float* x, int ldx, int cols, int kp, int 
 
 // Rows [r, r+R) over windows [w0, w1) against panel [kp, 16V]; t (R rows of W floats) holds the
 // partial sums between K-blocks. last: apply bias + activation and write Y[b0 .. b0+nb).
-// BLOCKED: weights from the K-blocked copy (a.bv/a.bix, gemm24_common.h; w0 even), which the
+// BLOCKED: weights from the K-blocked copy (a.bv/a.bix, gemm24_common.h), which the
 // hardware prefetchers stream; else from pv/pix rows, kp/2 floats apart, prefetched in software
 // (pf: prefetch_ahead, gemm24_common.h).
 template <int R, int V, bool BLOCKED>
@@ -211,9 +211,9 @@ static void bcast_chunk512(const GemmArgs& a, int b0, int nb) {
     float* tile = scratch(1, (size_t)sb * W);
     if (!panel || !tile) return;  // unreachable: the dispatcher reserved both
     pack_panel512(a.x, a.ldx, a.cols, a.kp, b0, nb, W, panel);
-    int kw = kblock_bytes / (32 * W * 4);
-    if (BLOCKED) kw &= ~1;  // K-blocks start on a weight block (two windows)
-    if (kw < (BLOCKED ? 2 : 1)) kw = BLOCKED ? 2 : 1;
+    // (K-blocks may start mid weight block: the blocked addressing works per window.)
+    int kw = (BLOCKED ? blocked_kblock_bytes : kblock_bytes) / (32 * W * 4);
+    if (kw < 1) kw = 1;
     for (int rs = a.r0; rs < a.r1; rs += sb) {
         const int re = rs + sb < a.r1 ? rs + sb : a.r1;
         for (int w0 = 0; w0 < wins; w0 += kw) {

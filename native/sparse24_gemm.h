@@ -1,7 +1,8 @@
 // sparse24_gemm.h - the entry points Java binds (dev.sparse24.runtime.cpu.NativeGemm24):
 //   s24_cpu_isa()   widest ISA level this CPU runs (0 scalar, 1 AVX2+FMA, 2 AVX-512F)
 //   s24_gemm(...)   2:4 sparse GEMM for an output row range, ISA and strategy picked here
-//   s24_set_kblock_bytes(n), s24_set_tile_bytes(n)  blocking of the broadcast kernels (tuning)
+//   s24_set_kblock_bytes(n), s24_set_blocked_kblock_bytes(n), s24_set_tile_bytes(n)
+//                   blocking of the broadcast kernels (tuning)
 // Kernel families, one header each: gemm24_scalar.h, gemm24_avx2.h, gemm24_avx512.h; layout
 // and orientation in gemm24_common.h. No OpenMP: callers split rows across one Java-side pool.
 // Every argument is validated in Java before these are called; the checks here only turn an
@@ -33,6 +34,11 @@ static inline int s24_cpu_isa() {
 
 static inline void s24_set_kblock_bytes(int bytes) {
     if (bytes >= 4096) s24::kblock_bytes = bytes;
+}
+
+// K-block of the AVX-512 broadcast kernel on K-blocked weights (benchmark tuning).
+static inline void s24_set_blocked_kblock_bytes(int bytes) {
+    if (bytes >= 4096) s24::blocked_kblock_bytes = bytes;
 }
 
 // Partial-sum tile per row superblock of the broadcast kernels (benchmark tuning).

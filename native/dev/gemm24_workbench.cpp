@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     for (int rep = 0; rep < reps; rep++) {
         dn = std::min(dn, min_ms(dense_call, 1));
         for (auto& v : vs) {
-            if (v.kb) s24_set_kblock_bytes(v.kb);
+            if (v.kb) { s24_set_kblock_bytes(v.kb); s24_set_blocked_kblock_bytes(v.kb); }
             v.best = std::min(v.best, min_ms([&] {
                 s24_gemm(v.isa, v.st, pv.data(), pix.data(), v.blocked ? bv.data() : nullptr, v.blocked ? bix.data() : nullptr,
                          rows, cols, kp, x.data(), batch, cols, nullptr, 0, y.data(), rows, 0, rows);
@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
     dense_call();
     std::vector<float> ref = y;
     for (auto& v : vs) {
-        if (v.kb) s24_set_kblock_bytes(v.kb);
+        if (v.kb) { s24_set_kblock_bytes(v.kb); s24_set_blocked_kblock_bytes(v.kb); }
         std::fill(y.begin(), y.end(), -1e30f);
         s24_gemm(v.isa, v.st, pv.data(), pix.data(), v.blocked ? bv.data() : nullptr, v.blocked ? bix.data() : nullptr,
                  rows, cols, kp, x.data(), batch, cols, nullptr, 0, y.data(), rows, 0, rows);
