@@ -17,22 +17,13 @@ by more than --tol (relative).
 """
 import argparse
 import glob
-import gzip
 import os
 import sys
 
 import numpy as np
 
-
-def read_idx(path):
-    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
-        data = f.read()
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(data[3])]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * len(dims)).reshape(dims)
-
-
-def find(directory, prefix):
-    return os.path.join(directory, [n for n in sorted(os.listdir(directory)) if n.startswith(prefix)][0])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tutorial_keras import build_model, find, read_idx  # noqa: E402
 
 
 def main():
@@ -51,21 +42,7 @@ def main():
     limit = None if perms else steps * 128
     x = read_idx(find(args.mnist, "train-images")).astype(np.float32)[:limit, ..., None] / 255.0
     y = read_idx(find(args.mnist, "train-labels"))[:limit]
-    conv1 = keras.layers.Conv2D(32, 5, padding="same", activation="relu")
-    conv2 = keras.layers.Conv2D(64, 5, padding="same")
-    dense1 = keras.layers.Dense(1024, activation="relu")
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        conv1,
-        keras.layers.MaxPooling2D((2, 2), (2, 2), padding="same"),
-        conv2,
-        keras.layers.BatchNormalization(),
-        keras.layers.ReLU(),
-        keras.layers.MaxPooling2D((2, 2), (2, 2), padding="same"),
-        keras.layers.Flatten(),
-        dense1,
-        keras.layers.Dropout(args.dropout),
-        keras.layers.Dense(10)])
+    model, conv1, conv2, dense1 = build_model(args.dropout)
     files = sorted(glob.glob(os.path.join(args.dump, "init", "*.f32")))
     weights = model.get_weights()
     assert len(files) == len(weights), (len(files), len(weights))
@@ -80,7 +57,6 @@ def main():
 
     callbacks = [Record()]
     if args.pruned:
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         from tfmot_emulation import TfmotPruning
         pruning = TfmotPruning([conv2, dense1], {conv1: (0.5, 0, 100)})
         callbacks.insert(0, pruning)
@@ -110,7 +86,8 @@ def main():
     if args.pruned:
         for f, layer in zip(sorted(glob.glob(os.path.join(args.dump, "masks", "*.f32"))), (conv1, conv2, dense1)):
             ours_mask = np.fromfile(f, "<f4").reshape(layer.kernel.shape)
-            keras_mask = pruning.masks[layer.name]
+            # No mask yet (e.g. conv1 before step 100) means all ones, as TFMOT's initial mask.
+            keras_mask = pruning.masks.get(layer.name, np.ones_like(ours_mask))
             print(f"  mask {layer.name:10s} sparsity Sparse24 {1 - ours_mask.mean():.4f} Keras {1 - keras_mask.mean():.4f}, "
                   f"{int((ours_mask != keras_mask).sum())} of {ours_mask.size} entries differ")
     xt = read_idx(find(args.mnist, "t10k-images")).astype(np.float32)[..., None] / 255.0
