@@ -147,7 +147,7 @@ public final class CpuExecutor implements AutoCloseable {
     /** The step for {@code op}, or null when it is a view (a RESHAPE without activation). */
     private PlanStep compile(Operator op) {
         return switch (op.type()) {
-            case FULLY_CONNECTED, CONV_2D -> new GemmStep(graph, op, shapes, isa);
+            case FULLY_CONNECTED, CONV_2D -> new GemmStep(graph, op, shapes, isa, maxBatch);
             case DEPTHWISE_CONV_2D -> new JavaSteps.Depthwise(graph, op, shapes);
             case MAX_POOL_2D, AVERAGE_POOL_2D -> new JavaSteps.Pool(op, shapes);
             case SOFTMAX -> new JavaSteps.Softmax(op, shapes);

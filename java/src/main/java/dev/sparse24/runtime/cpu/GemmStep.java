@@ -51,10 +51,11 @@ final class GemmStep implements PlanStep {
     private final FloatPointer nativeBiasValues; // bias for s24_bias_act, or null
 
     /**
-     * Compiles {@code op}. On {@link Isa#JAVA} (forced by tests, or when the native library cannot
-     * load) im2col and bias/activation run on their Java twins too.
+     * Compiles {@code op} for passes of at most {@code maxBatch} items. On {@link Isa#JAVA}
+     * (forced by tests, or when the native library cannot load) im2col and bias/activation run
+     * on their Java twins too.
      */
-    GemmStep(Graph graph, Operator op, GraphShapes shapes, Isa isa) {
+    GemmStep(Graph graph, Operator op, GraphShapes shapes, Isa isa, int maxBatch) {
         this.in = op.input(0);
         this.out = op.output(0);
         this.conv = op.type() == OpType.CONV_2D;
@@ -95,8 +96,13 @@ final class GemmStep implements PlanStep {
         if (weights.isCompressed()) {
             // TANH is the one fused activation the kernels do not have: applied after, in Java.
             boolean fusable = act != FusedActivation.TANH;
+            // The most GEMM rows one call sees: a pass of maxBatch items (oh*ow rows each), or
+            // one im2col tile of them.
+            long passRows = (long) maxBatch * oh * ow;
+            long gemmRows = direct ? passRows : Math.min(passRows, tileRows);
             sparse = SparseGemm.builder(weights.compressedValues()).bias(b)
-                    .activation(fusable ? act : FusedActivation.NONE).isa(isa).build();
+                    .activation(fusable ? act : FusedActivation.NONE).isa(isa)
+                    .maxBatch((int) Math.min(Integer.MAX_VALUE, Math.max(1, gemmRows))).build();
             denseWeights = null;
             bias = null;
             javaActivation = fusable ? FusedActivation.NONE : act;

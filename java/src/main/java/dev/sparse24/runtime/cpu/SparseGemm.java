@@ -59,6 +59,9 @@ public final class SparseGemm implements AutoCloseable {
     private final int kp;                // cols rounded up to 32
     private final FloatPointer packedValues; // [rows, kp/2], null for Isa.JAVA
     private final IntPointer packedIndices;  // [rows, kp/32]
+    /** Batches up to this size run on the gather kernel under {@link Strategy#AUTO} (sparse24_gemm.h). */
+    public static final int GATHER_MAX_BATCH = 8;
+
     private final FloatPointer blockedValues; // K-blocked copy for the AVX-512 broadcast kernel, or null
     private final IntPointer blockedIndices;
     private final FloatPointer nativeBias;   // [rows] or null
@@ -84,7 +87,9 @@ public final class SparseGemm implements AutoCloseable {
             pack(weights, kp, pv, pix);
             packedValues = new FloatPointer(pv);
             packedIndices = new IntPointer(pix);
-            if (isa == Isa.AVX512 && strategy != Strategy.GATHER) {
+            boolean broadcastRuns = strategy == Strategy.BROADCAST
+                    || (strategy == Strategy.AUTO && b.maxBatch > GATHER_MAX_BATCH);
+            if (isa == Isa.AVX512 && broadcastRuns) {
                 // The broadcast kernel streams its weights K-block by K-block; stored row-major
                 // they are 8 KB apart per row and the kernel runs 1.3-1.6x slower (native/README.md).
                 // Costs a second copy of the packed weights.
@@ -344,6 +349,11 @@ public final class SparseGemm implements AutoCloseable {
         return "SparseGemm[" + rows() + " x " + cols() + ", " + activation + ", " + isa + ", " + strategy + "]";
     }
 
+    /** Whether the K-blocked copy of the weights for the AVX-512 broadcast kernel was built. */
+    boolean hasBlockedCopy() {
+        return blockedValues != null;
+    }
+
     /** Configuration of a {@link SparseGemm}; {@link #build()} packs the weights. */
     public static final class Builder {
         private final CompressedWeights weights;
@@ -351,6 +361,7 @@ public final class SparseGemm implements AutoCloseable {
         private FusedActivation activation = FusedActivation.NONE;
         private Isa isa;
         private Strategy strategy = Strategy.AUTO;
+        private int maxBatch = Integer.MAX_VALUE;
 
         private Builder(CompressedWeights weights) {
             if (weights == null) {
@@ -386,6 +397,20 @@ public final class SparseGemm implements AutoCloseable {
                         + Isa.best() + ")");
             }
             this.isa = isa;
+            return this;
+        }
+
+        /**
+         * The largest batch {@code run} will be given (default: unbounded). Up to
+         * {@link #GATHER_MAX_BATCH}, AUTO never picks the broadcast kernel, so its K-blocked copy
+         * of the weights is not built (half the packed memory, for latency-bound services); a
+         * larger batch still runs, on the row-major weights, only slower.
+         */
+        public Builder maxBatch(int maxBatch) {
+            if (maxBatch < 1) {
+                throw new IllegalArgumentException("maxBatch must be >= 1, given " + maxBatch);
+            }
+            this.maxBatch = maxBatch;
             return this;
         }
 

@@ -164,6 +164,35 @@ class SparseGemmTest {
     }
 
     @Test
+    void smallMaxBatchSkipsTheBlockedCopyAndLargerBatchesStillRunOnRowMajorWeights() {
+        // maxBatch <= 8: AUTO never picks the broadcast kernel, so no K-blocked copy is built; a
+        // larger batch then runs the broadcast kernel on the row-major weights - still exact.
+        Random rnd = new Random(23);
+        CompressedWeights w = randomWeights(rnd, 37, 200);
+        float[] bias = randomArray(rnd, 37, 1f);
+        for (int batch : new int[]{3, 64, 130}) {
+            float[] x = randomArray(rnd, batch * 200, 1f);
+            float[] ref = new float[batch * 37];
+            SparseGemmReference.gemm(w, bias, FusedActivation.RELU6, x, 0, batch, ref, 0, 0, 37);
+            for (Isa isa : nativeIsas()) {
+                try (SparseGemm small = SparseGemm.builder(w).isa(isa).bias(bias).activation(FusedActivation.RELU6)
+                        .maxBatch(SparseGemm.GATHER_MAX_BATCH).build();
+                     SparseGemm large = SparseGemm.builder(w).isa(isa).bias(bias).activation(FusedActivation.RELU6)
+                             .maxBatch(SparseGemm.GATHER_MAX_BATCH + 1).build()) {
+                    assertTrue(!small.hasBlockedCopy(), small + " built a blocked copy for maxBatch 8");
+                    assertEquals(isa == Isa.AVX512, large.hasBlockedCopy(), large + " blocked copy");
+                    for (SparseGemm g : new SparseGemm[]{small, large}) {
+                        float[] y = new float[batch * 37];
+                        g.run(x, batch, y);
+                        assertClose(w, bias, x, batch, ref, y, g + " blocked " + g.hasBlockedCopy() + " batch " + batch);
+                    }
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> SparseGemm.builder(w).maxBatch(0));
+    }
+
+    @Test
     void blockedCopyHoldsEveryRowsWindowsTwoByTwo() {
         // 3 rows x 5 windows (kp 160): blocks of windows {0,1}, {2,3}, {4}; the last block's
         // second half stays zero. Values and index words are numbered so a misplaced one shows.
