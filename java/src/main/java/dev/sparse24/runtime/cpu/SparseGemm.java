@@ -34,10 +34,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * close throws {@link IllegalStateException}.
  */
 public final class SparseGemm implements AutoCloseable {
+    /** Batches up to this size run on the gather kernel under {@link Strategy#AUTO} (sparse24_gemm.h). */
+    public static final int GATHER_MAX_BATCH = 8;
 
     /** How the kernel is chosen. */
     public enum Strategy {
-        /** By batch size: GATHER up to 8 items, BROADCAST beyond. */
+        /** By batch size: GATHER up to {@link #GATHER_MAX_BATCH} items, BROADCAST beyond. */
         AUTO(0),
         /** Always the small-batch gather kernel. */
         GATHER(1),
@@ -59,9 +61,6 @@ public final class SparseGemm implements AutoCloseable {
     private final int kp;                // cols rounded up to 32
     private final FloatPointer packedValues; // [rows, kp/2], null for Isa.JAVA
     private final IntPointer packedIndices;  // [rows, kp/32]
-    /** Batches up to this size run on the gather kernel under {@link Strategy#AUTO} (sparse24_gemm.h). */
-    public static final int GATHER_MAX_BATCH = 8;
-
     private final FloatPointer blockedValues; // K-blocked copy for the AVX-512 broadcast kernel, or null
     private final IntPointer blockedIndices;
     private final FloatPointer nativeBias;   // [rows] or null
@@ -91,7 +90,8 @@ public final class SparseGemm implements AutoCloseable {
                     || (strategy == Strategy.AUTO && b.maxBatch > GATHER_MAX_BATCH);
             if (isa == Isa.AVX512 && broadcastRuns) {
                 // The broadcast kernel streams its weights K-block by K-block; stored row-major
-                // they are 8 KB apart per row and the kernel runs 1.3-1.6x slower (native/README.md).
+                // a row's share is kp*2 bytes from the next row's, and the kernel ran 1.3-1.6x
+                // slower on 4096x4096 (native/README.md).
                 // Costs a second copy of the packed weights.
                 int blocks = (kp / 32 + 1) / 2;
                 float[] bv = new float[Math.multiplyExact(Math.multiplyExact(blocks, weights.rows()), 32)];
