@@ -229,16 +229,33 @@ class SparseGemmTest {
     void rowRangesSplitACall() {
         Random rnd = new Random(3);
         CompressedWeights w = randomWeights(rnd, 37, 100);
-        int batch = 20;
-        Tensor x = Tensor.of(randomArray(rnd, batch * 100, 1f), batch, 100);
-        for (Isa isa : nativeIsas()) {
-            try (SparseGemm gemm = SparseGemm.builder(w).isa(isa).build()) {
-                Tensor whole = Tensor.zeros(batch, 37);
-                Tensor split = Tensor.zeros(batch, 37);
-                gemm.run(x, batch, whole);
-                gemm.runRows(x, batch, split, 0, 13);
-                gemm.runRows(x, batch, split, 13, 37);
-                assertEquals(java.util.Arrays.toString(whole.toArray()), java.util.Arrays.toString(split.toArray()));
+        for (int batch : new int[]{20, 130}) {
+            Tensor x = Tensor.of(randomArray(rnd, batch * 100, 1f), batch, 100);
+            for (Isa isa : nativeIsas()) {
+                try (SparseGemm gemm = SparseGemm.builder(w).isa(isa).build()) {
+                    Tensor whole = Tensor.zeros(batch, 37);
+                    Tensor split = Tensor.zeros(batch, 37);
+                    gemm.run(x, batch, whole);
+                    gemm.runRows(x, batch, split, 0, 13);
+                    gemm.runRows(x, batch, split, 13, 37);
+                    assertEquals(java.util.Arrays.toString(whole.toArray()), java.util.Arrays.toString(split.toArray()));
+                    // A range writes its own output columns and nothing else (the kernels store Y in
+                    // 16-wide masked pieces; NaN marks what must stay untouched).
+                    float[] marked = new float[batch * 37];
+                    java.util.Arrays.fill(marked, Float.NaN);
+                    Tensor part = Tensor.of(marked, batch, 37);
+                    gemm.runRows(x, batch, part, 5, 30);
+                    float[] got = part.toArray();
+                    float[] want = whole.toArray();
+                    for (int i = 0; i < got.length; i++) {
+                        int col = i % 37;
+                        if (col >= 5 && col < 30) {
+                            assertEquals(want[i], got[i], gemm + " output " + i);
+                        } else {
+                            assertTrue(Float.isNaN(got[i]), gemm + " wrote output " + i + " outside rows [5, 30)");
+                        }
+                    }
+                }
             }
         }
     }
