@@ -4,6 +4,7 @@
 //   g++ -O3 -I.. gemm24_workbench.cpp -o /tmp/gemm24_wb -L$OB -lopenblas -Wl,-rpath,$OB
 //   OPENBLAS_CORETYPE=SKYLAKEX OPENBLAS_NUM_THREADS=1 /tmp/gemm24_wb ROWS COLS BATCH [REPS]
 #include "sparse24_gemm.h"
+#include "dev/dev_weights.h"
 #include <chrono>
 #include <random>
 #include <stdio.h>
@@ -29,33 +30,14 @@ template <class F> static double min_ms(F f, int reps) {
 int main(int argc, char** argv) {
     int rows = argc > 1 ? atoi(argv[1]) : 4096, cols = argc > 2 ? atoi(argv[2]) : 4096;
     int batch = argc > 3 ? atoi(argv[3]) : 1, reps = argc > 4 ? atoi(argv[4]) : 30;
-    int kp = (cols + 31) / 32 * 32;
     std::mt19937 g(1);
     std::normal_distribution<float> u;
-    std::vector<float> pv((size_t)rows * kp / 2, 0.f), dense((size_t)rows * cols, 0.f), x((size_t)batch * cols), y((size_t)batch * rows);
-    std::vector<int> pix((size_t)rows * kp / 32, 0);
-    for (int r = 0; r < rows; r++)
-        for (int j = 0; j < kp / 4; j++) {
-            int i0 = g() % 3, i1 = i0 + 1 + g() % (3 - i0);
-            if (4 * j + 3 >= cols) { i0 = 0; i1 = 1; }
-            pix[(size_t)r * kp / 32 + j / 8] |= (i0 << (4 * (j % 8))) | (i1 << (4 * (j % 8) + 2));
-            if (4 * j + 3 < cols) {
-                pv[(size_t)r * kp / 2 + 2 * j] = dense[(size_t)r * cols + 4 * j + i0] = u(g);
-                pv[(size_t)r * kp / 2 + 2 * j + 1] = dense[(size_t)r * cols + 4 * j + i1] = u(g);
-            }
-        }
+    DevWeights wt(rows, cols, g);
+    const int kp = wt.kp;
+    std::vector<float>&pv = wt.pv, &dense = wt.dense, &bv = wt.bv;
+    std::vector<int>&pix = wt.pix, &bix = wt.bix;
+    std::vector<float> x((size_t)batch * cols), y((size_t)batch * rows);
     for (auto& v : x) v = u(g);
-    // The K-blocked copy of the weights (gemm24_common.h: bv/bix) for the AVX-512 broadcast kernel.
-    int wins = kp / 32, blocks = (wins + 1) / 2;
-    std::vector<float> bv((size_t)blocks * rows * 32, 0.f);
-    std::vector<int> bix((size_t)blocks * rows * 2, 0);
-    for (int b = 0; b < blocks; b++)
-        for (int r = 0; r < rows; r++)
-            for (int t = 0; t < 2 && 2 * b + t < wins; t++) {
-                size_t slot = ((size_t)b * rows + r) * 2 + t;
-                std::copy_n(pv.begin() + (size_t)r * kp / 2 + 16 * (2 * b + t), 16, bv.begin() + 16 * slot);
-                bix[slot] = pix[(size_t)r * wins + 2 * b + t];
-            }
     // Interleaved: every rep times dense and each variant once, so a change in machine load hits
     // all of them alike; the minimum per variant is reported.
     auto dense_call = [&] {
