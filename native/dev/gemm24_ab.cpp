@@ -10,7 +10,8 @@
 //   g++ -std=c++17 -O3 -DVA='"/tmp/a/sparse24_gemm.h"' -DVB='"/tmp/b/sparse24_gemm.h"'
 //       native/dev/gemm24_ab.cpp -o /tmp/gemm24_ab -L$OB -l:libopenblas.so.0 -Wl,-rpath,$OB
 //   OPENBLAS_CORETYPE=SKYLAKEX OPENBLAS_NUM_THREADS=1 /tmp/gemm24_ab ROWS COLS BATCH REPS
-// Both versions run the AVX-512 broadcast kernel on the K-blocked weights (batch > 8).
+// Both versions run the AVX-512 kernel the runtime picks for BATCH (gather up to 8, else broadcast
+// on the K-blocked weights).
 #include <immintrin.h>
 #include <xmmintrin.h>
 #include <stdint.h>
@@ -30,12 +31,14 @@ namespace B {
 #include VB
 }
 extern "C" void cblas_sgemm(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+extern "C" void cblas_sgemv(int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
 int main(int argc, char** argv) {
     if (argc < 5) {
         fprintf(stderr, "usage: gemm24_ab ROWS COLS BATCH REPS\n");
         return 2;
     }
     int rows = atoi(argv[1]), cols = atoi(argv[2]), batch = atoi(argv[3]), reps = atoi(argv[4]);
+    const int strategy = 0;  // AUTO: the kernel the runtime picks for this batch
     std::mt19937 g(1);
     std::normal_distribution<float> u;
     DevWeights wt(rows, cols, g);
@@ -44,25 +47,30 @@ int main(int argc, char** argv) {
     std::vector<int>&pix = wt.pix, &bix = wt.bix;
     std::vector<float> x((size_t)batch * cols), y((size_t)batch * rows), y2(y);
     for (auto& v : x) v = u(g);
+    // Dense as the runtime runs it: sgemv at batch 1, sgemm above.
+    auto dense_call = [&] {
+        if (batch == 1) cblas_sgemv(101, 111, rows, cols, 1.f, dense.data(), cols, x.data(), 1, 0.f, y.data(), 1);
+        else cblas_sgemm(101, 111, 112, batch, rows, cols, 1.f, x.data(), cols, dense.data(), cols, 0.f, y.data(), rows);
+    };
     std::vector<double> td, ta, tb;
     auto now = [] { return std::chrono::steady_clock::now(); };
     auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
     for (int rep = 0; rep < reps; rep++) {
         auto t0 = now();
-        cblas_sgemm(101, 111, 112, batch, rows, cols, 1.f, x.data(), cols, dense.data(), cols, 0.f, y.data(), rows);
+        dense_call();
         auto t1 = now();
-        A::s24_gemm(2, 2, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
+        A::s24_gemm(2, strategy, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
         auto t2 = now();
-        B::s24_gemm(2, 2, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
+        B::s24_gemm(2, strategy, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
         auto t3 = now();
         td.push_back(ms(t0, t1)); ta.push_back(ms(t1, t2)); tb.push_back(ms(t2, t3));
     }
     // Both versions against OpenBLAS on the same (decompressed) weights, after the timing.
-    cblas_sgemm(101, 111, 112, batch, rows, cols, 1.f, x.data(), cols, dense.data(), cols, 0.f, y.data(), rows);
+    dense_call();
     double errA = 0, errB = 0;
-    A::s24_gemm(2, 2, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
+    A::s24_gemm(2, strategy, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
     for (size_t i = 0; i < y.size(); i++) errA = std::max(errA, (double)fabsf(y2[i] - y[i]) / (1.0 + fabsf(y[i])));
-    B::s24_gemm(2, 2, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
+    B::s24_gemm(2, strategy, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
     for (size_t i = 0; i < y.size(); i++) errB = std::max(errB, (double)fabsf(y2[i] - y[i]) / (1.0 + fabsf(y[i])));
     printf("max rel err vs dense: A %.2g, B %.2g\n", errA, errB);
     auto med = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2]; };
