@@ -149,11 +149,11 @@ static inline void pack_panel512(const float* x, int ldx, int cols, int kp, int 
     }
 }
 
-// The finished outputs of a row superblock, tile [n rows, width] (lane j = batch item b0+j), to
-// Y rows b0 .. b0+nb, columns r .. r+n, by 16x16 in-register transposes: each store writes 16
-// consecutive outputs of one batch item, where a scalar store per (output row, lane) touched a
-// different Y row for every lane, and Y rows a power of two apart share cache sets (batch 256:
-// 4-5% faster, native/README.md).
+// Finished outputs of n rows, tile [n, width] (lane j = batch item b0+j), to Y rows b0 .. b0+nb,
+// columns r .. r+n, by 16x16 in-register transposes: each masked store writes up to 16
+// consecutive outputs of one batch item (nothing outside the n columns), where a scalar store
+// per (output row, lane) touched a different Y row for every lane, and Y rows a power of two
+// apart share cache sets (batch 256: 4-5% faster, native/README.md).
 static inline void store_tile512(const float* tile, int width, int n, int nb, float* y, int ldy, int b0, int r) {
     for (int i0 = 0; i0 < n; i0 += 16) {
         const int left = n - i0;
