@@ -116,14 +116,29 @@ static inline void bcast_block256(const GemmArgs& a, int r, int w0, int w1, cons
     prefetch_weights(a, pf, R);
     for (int w = w0; w < w1; w++) {
         const float* pw = panel + (size_t)32 * w * W;
+        const char* pwc = (const char*)pw;
+        __asm__("" : "+r"(pwc));  // the window's panel base in one register
         uint32_t word[R];
         for (int i = 0; i < R; i++) word[i] = ir[i][w];
 #pragma GCC unroll 16
         for (int l = 0; l < 16; l++) {
             for (int i = 0; i < R; i++) {
-                const float* p = pw + (size_t)(4 * (l >> 1) + ((word[i] >> (2 * l)) & 3)) * W;
+                // Panel row 4*(l/2) + index; with 2^S-byte panel rows the index becomes a byte
+                // offset by one shift and one mask (as in bcast_block512, which says why).
                 // p in one register: the FMAs below then address [p + disp], one fused uop.
-                __asm__("" : "+r"(p));
+                constexpr int S = W == 32 ? 7 : W == 16 ? 6 : W == 8 ? 5 : 0;  // 0: not 2^S
+                const float* p;
+                if (S > 0) {  // a constant: the compiler keeps one branch
+                    constexpr uint64_t mask = (uint64_t)3 << S;
+                    uint64_t off = 2 * l <= S ? ((uint64_t)word[i] << (S - 2 * l)) & mask
+                                              : ((uint64_t)word[i] >> (2 * l - S)) & mask;
+                    const char* pc = pwc + off;
+                    __asm__("" : "+r"(pc));
+                    p = (const float*)pc + (size_t)(4 * (l >> 1)) * W;
+                } else {
+                    p = pw + (size_t)(4 * (l >> 1) + ((word[i] >> (2 * l)) & 3)) * W;
+                    __asm__("" : "+r"(p));
+                }
                 __m256 bw = _mm256_set1_ps(vr[i][16 * w + l]);
                 for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(bw, _mm256_load_ps(p + 8 * v), acc[i][v]);
             }

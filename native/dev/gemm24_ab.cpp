@@ -10,8 +10,8 @@
 //   g++ -std=c++17 -O3 -DVA='"/tmp/a/sparse24_gemm.h"' -DVB='"/tmp/b/sparse24_gemm.h"'
 //       native/dev/gemm24_ab.cpp -o /tmp/gemm24_ab -L$OB -l:libopenblas.so.0 -Wl,-rpath,$OB
 //   OPENBLAS_CORETYPE=SKYLAKEX OPENBLAS_NUM_THREADS=1 /tmp/gemm24_ab ROWS COLS BATCH REPS
-// Both versions run the AVX-512 kernel the runtime picks for BATCH (gather up to 8, else broadcast
-// on the K-blocked weights).
+// Both versions run the kernel the runtime picks for BATCH (gather up to 8, else broadcast; the
+// AVX-512 one on the K-blocked weights), AVX-512 unless S24_ISA=1 (AVX2).
 #include <immintrin.h>
 #include <xmmintrin.h>
 #include <stdint.h>
@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
     }
     int rows = atoi(argv[1]), cols = atoi(argv[2]), batch = atoi(argv[3]), reps = atoi(argv[4]);
     const int strategy = 0;  // AUTO: the kernel the runtime picks for this batch
+    const int isa = getenv("S24_ISA") ? atoi(getenv("S24_ISA")) : 2;  // 1: AVX2, 2: AVX-512
     std::mt19937 g(1);
     std::normal_distribution<float> u;
     DevWeights wt(rows, cols, g);
@@ -59,18 +60,18 @@ int main(int argc, char** argv) {
         auto t0 = now();
         dense_call();
         auto t1 = now();
-        A::s24_gemm(2, strategy, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
+        A::s24_gemm(isa, strategy, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
         auto t2 = now();
-        B::s24_gemm(2, strategy, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
+        B::s24_gemm(isa, strategy, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
         auto t3 = now();
         td.push_back(ms(t0, t1)); ta.push_back(ms(t1, t2)); tb.push_back(ms(t2, t3));
     }
     // Both versions against OpenBLAS on the same (decompressed) weights, after the timing.
     dense_call();
     double errA = 0, errB = 0;
-    A::s24_gemm(2, strategy, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
+    A::s24_gemm(isa, strategy, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
     for (size_t i = 0; i < y.size(); i++) errA = std::max(errA, (double)fabsf(y2[i] - y[i]) / (1.0 + fabsf(y[i])));
-    B::s24_gemm(2, strategy, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
+    B::s24_gemm(isa, strategy, pv.data(), pix.data(), bv.data(), bix.data(), rows, cols, kp, x.data(), batch, cols, nullptr, 0, y2.data(), rows, 0, rows);
     for (size_t i = 0; i < y.size(); i++) errB = std::max(errB, (double)fabsf(y2[i] - y[i]) / (1.0 + fabsf(y[i])));
     printf("max rel err vs dense: A %.2g, B %.2g\n", errA, errB);
     auto med = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2]; };
