@@ -46,7 +46,7 @@ struct GemmArgs {
     float* y;             // [batch, ldy]
     int ldy;
     int r0, r1;           // output rows this call computes
-    // Optional K-blocked copy of pv/pix for the AVX-512 broadcast kernel (null: not used):
+    // Optional K-blocked copy of pv/pix for the broadcast kernels (null: not used):
     // blocks of two windows (64 columns), all rows of a block stored together, so that a
     // K-block's pass over a row superblock streams its weights sequentially.
     //   bv  [ceil(wins/2), rows, 32] float : windows 2b and 2b+1 of row r, 16 values each
@@ -89,10 +89,10 @@ static inline float* scratch(int slot, size_t floats) {
 // L1 (32-48 KiB on the CPUs we target). Tuned with native/dev/gemm24_workbench.cpp.
 static int kblock_bytes = 32 * 1024;
 
-// The same for the AVX-512 broadcast kernel when it reads the K-blocked weights: with the
-// weight stream out of the way the panel block wants to stay in L1 with room to spare, and
-// 16 KiB (one window at 128 lanes) beat 32 KiB in the workbench (4096x4096 batch 256: 85 ms vs
-// 100-105 ms; batch 64: 2.14x vs 1.97x).
+// The same for the broadcast kernels when they read the K-blocked weights: with the weight
+// stream out of the way the panel block wants to stay in L1 with room to spare, and 16 KiB beat
+// 32 KiB - AVX-512 (one window at 128 lanes) in the workbench, 4096x4096 batch 256: 85 ms vs
+// 100-105 ms, batch 64: 2.14x vs 1.97x; AVX2 (four windows at 32 lanes) in the A/B, 1.05-1.1x.
 static int blocked_kblock_bytes = 16 * 1024;
 
 // How many 32-column windows ahead the AVX-512 gather kernel (passes of 1-2 batch items)

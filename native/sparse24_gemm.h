@@ -36,7 +36,7 @@ static inline void s24_set_kblock_bytes(int bytes) {
     if (bytes >= 4096) s24::kblock_bytes = bytes;
 }
 
-// K-block of the AVX-512 broadcast kernel on K-blocked weights (benchmark tuning).
+// K-block of the broadcast kernels on K-blocked weights (benchmark tuning).
 static inline void s24_set_blocked_kblock_bytes(int bytes) {
     if (bytes >= 4096) s24::blocked_kblock_bytes = bytes;
 }
@@ -48,7 +48,7 @@ static inline void s24_set_tile_bytes(int bytes) {
 
 // Y[batch, ldy] rows [r0, r1) = act(X[batch, ldx] * W^T + bias) with W [rows, cols] packed as in
 // gemm24_common.h (pv [rows, kp/2], pix [rows, kp/32]); bias [rows] or null; bv/bix the
-// optional K-blocked copy for the AVX-512 broadcast kernel (both null: not used).
+// optional K-blocked copy for the broadcast kernels (both null: not used).
 // Returns 0, or -1 (ISA not supported here), -2 (no memory for scratch), -3 (bad strategy).
 static inline int s24_gemm(int isa, int strategy, const float* pv, const int* pix, const float* bv,
                            const int* bix, int rows, int cols, int kp, const float* x, int batch, int ldx,

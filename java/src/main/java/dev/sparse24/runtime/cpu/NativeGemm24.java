@@ -25,7 +25,7 @@ final class NativeGemm24 {
 
     /**
      * Y rows [r0, r1) = act(X W^T + bias); see sparse24_gemm.h. bv/bix: the K-blocked copy of
-     * the weights for the AVX-512 broadcast kernel, or both null. Returns 0, or -1 (ISA not
+     * the weights for the broadcast kernels, or both null. Returns 0, or -1 (ISA not
      * supported), -2 (no scratch memory), -3 (bad strategy).
      */
     static native int s24_gemm(int isa, int strategy, FloatPointer pv, IntPointer pix, FloatPointer bv,

@@ -61,7 +61,7 @@ public final class SparseGemm implements AutoCloseable {
     private final int kp;                // cols rounded up to 32
     private final FloatPointer packedValues; // [rows, kp/2], null for Isa.JAVA
     private final IntPointer packedIndices;  // [rows, kp/32]
-    private final FloatPointer blockedValues; // K-blocked copy for the AVX-512 broadcast kernel, or null
+    private final FloatPointer blockedValues; // K-blocked copy for the broadcast kernels, or null
     private final IntPointer blockedIndices;
     private final FloatPointer nativeBias;   // [rows] or null
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -88,10 +88,10 @@ public final class SparseGemm implements AutoCloseable {
             packedIndices = new IntPointer(pix);
             boolean broadcastRuns = strategy == Strategy.BROADCAST
                     || (strategy == Strategy.AUTO && b.maxBatch > GATHER_MAX_BATCH);
-            if (isa == Isa.AVX512 && broadcastRuns) {
-                // The broadcast kernel streams its weights K-block by K-block; stored row-major
-                // a row's share is kp*2 bytes from the next row's, and the kernel ran 1.3-1.6x
-                // slower on 4096x4096 (native/README.md).
+            if ((isa == Isa.AVX512 || isa == Isa.AVX2) && broadcastRuns) {
+                // The broadcast kernels stream their weights K-block by K-block; stored row-major
+                // a row's share is kp*2 bytes from the next row's, and on 4096x4096 the AVX-512
+                // kernel ran 1.3-1.6x slower, the AVX2 one 1.7-2.2x (native/README.md).
                 // Costs a second copy of the packed weights.
                 int blocks = (kp / 32 + 1) / 2;
                 float[] bv = new float[Math.multiplyExact(Math.multiplyExact(blocks, weights.rows()), 32)];
@@ -137,7 +137,7 @@ public final class SparseGemm implements AutoCloseable {
     }
 
     /**
-     * The K-blocked copy of the packed weights that the AVX-512 broadcast kernel reads
+     * The K-blocked copy of the packed weights that the broadcast kernels read
      * (gemm24_common.h): blocks of two 32-column windows, each holding every row's 32 kept
      * values ({@code bv [blocks, rows, 32]}) and two index words ({@code bix [blocks, rows, 2]});
      * the second half of a last block of an odd window count stays zero and is never read.
@@ -349,7 +349,7 @@ public final class SparseGemm implements AutoCloseable {
         return "SparseGemm[" + rows() + " x " + cols() + ", " + activation + ", " + isa + ", " + strategy + "]";
     }
 
-    /** Whether the K-blocked copy of the weights for the AVX-512 broadcast kernel was built. */
+    /** Whether the K-blocked copy of the weights for the broadcast kernels was built. */
     boolean hasBlockedCopy() {
         return blockedValues != null;
     }
