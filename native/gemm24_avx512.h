@@ -201,7 +201,7 @@ static inline void bcast_block512(const GemmArgs& a, int r, int w0, int w1, cons
         uint32_t word[R];
         for (int i = 0; i < R; i++) {
             if (BLOCKED) {
-                int64_t slot = ((int64_t)(w >> 1) * a.rows + r + i) * 2 + (w & 1);
+                int64_t slot = blocked_slot(a, w, r + i);
                 val[i] = a.bv + 16 * slot;
                 word[i] = a.bix[slot];
             } else {

@@ -56,6 +56,12 @@ struct GemmArgs {
     const uint32_t* bix;
 };
 
+// Index of window w of row `row` in the K-blocked copy: its 16 values at bv + 16*slot, its index
+// word at bix[slot].
+static inline int64_t blocked_slot(const GemmArgs& a, int w, int row) {
+    return ((int64_t)(w >> 1) * a.rows + row) * 2 + (w & 1);
+}
+
 }  // namespace s24
 
 #include <stdlib.h>
