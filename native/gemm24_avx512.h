@@ -179,60 +179,22 @@ template <int R, int V, bool BLOCKED>
 static inline void bcast_block512(const GemmArgs& a, int r, int w0, int w1, const float* panel,
                                   float* t, bool first, bool last, Prefetch pf) {
     constexpr int W = 16 * V;
-    const int wins = a.kp / 32;
     __m512 acc[R][V];
     for (int i = 0; i < R; i++)
         for (int v = 0; v < V; v++)
             acc[i][v] = first ? _mm512_setzero_ps() : _mm512_load_ps(t + i * W + 16 * v);
-    const float* vr[R];
-    const uint32_t* ir[R];
-    if (!BLOCKED) {
-        for (int i = 0; i < R; i++) {
-            vr[i] = a.pv + (int64_t)(r + i) * (a.kp / 2);
-            ir[i] = a.pix + (int64_t)(r + i) * wins;
-        }
-        prefetch_weights(a, pf, R);
-    }
+    if (!BLOCKED) prefetch_weights(a, pf, R);
     for (int w = w0; w < w1; w++) {
         const float* pw = panel + (size_t)32 * w * W;
         const char* pwc = (const char*)pw;
-        __asm__("" : "+r"(pwc));  // the window's panel base in one register (see below)
+        __asm__("" : "+r"(pwc));  // the window's panel base in one register (kept_panel_row)
         const float* val[R];
         uint32_t word[R];
-        for (int i = 0; i < R; i++) {
-            if (BLOCKED) {
-                int64_t slot = blocked_slot(a, w, r + i);
-                val[i] = a.bv + 16 * slot;
-                word[i] = a.bix[slot];
-            } else {
-                val[i] = vr[i] + 16 * w;
-                word[i] = ir[i][w];
-            }
-        }
+        for (int i = 0; i < R; i++) val[i] = window_weights<BLOCKED>(a, r + i, w, &word[i]);
 #pragma GCC unroll 16
         for (int l = 0; l < 16; l++) {
             for (int i = 0; i < R; i++) {
-                // The kept value's panel row is 4*(l/2) + its 2-bit index. When a panel row is 2^S
-                // bytes, the index becomes a byte offset by one shift and one mask and the group's
-                // part is a constant in the loads' displacement: 3 integer ops per kept value
-                // instead of 6-7, which took issue slots and ports from the FMAs (batch 256: 3%
-                // faster, native/README.md).
-                // p in one register: the FMAs below then address [p + disp], which stays one
-                // fused uop; GCC's [base + index] form is un-laminated into two on Intel cores
-                // and the front end, not the FMA ports, becomes the limit.
-                constexpr int S = W == 128 ? 9 : W == 64 ? 8 : W == 32 ? 7 : W == 16 ? 6 : 0;  // 0: not 2^S
-                const float* p;
-                if (S > 0) {  // a constant: the compiler keeps one branch
-                    constexpr uint64_t mask = (uint64_t)3 << S;
-                    uint64_t off = 2 * l <= S ? ((uint64_t)word[i] << (S - 2 * l)) & mask
-                                              : ((uint64_t)word[i] >> (2 * l - S)) & mask;
-                    const char* pc = pwc + off;
-                    __asm__("" : "+r"(pc));
-                    p = (const float*)pc + (size_t)(4 * (l >> 1)) * W;
-                } else {
-                    p = pw + (size_t)(4 * (l >> 1) + ((word[i] >> (2 * l)) & 3)) * W;
-                    __asm__("" : "+r"(p));
-                }
+                const float* p = kept_panel_row<W>(pw, pwc, word[i], l);
                 __m512 bw = _mm512_set1_ps(val[i][l]);
                 for (int v = 0; v < V; v++) acc[i][v] = _mm512_fmadd_ps(bw, _mm512_load_ps(p + 16 * v), acc[i][v]);
             }

@@ -62,6 +62,44 @@ static inline int64_t blocked_slot(const GemmArgs& a, int w, int row) {
     return ((int64_t)(w >> 1) * a.rows + row) * 2 + (w & 1);
 }
 
+// The panel row of kept value l (0..15) of a window in the broadcast kernels: row 4*(l/2) + its
+// 2-bit index in `word`, rows of W floats from pw (pwc: pw held in one register by the caller).
+// When a row is 2^S bytes the index becomes a byte offset by one shift and one mask, and the
+// group's part is a constant in the loads' displacement: 3 integer ops per kept value instead of
+// 6-7, which took issue slots and ports from the FMAs (AVX-512 batch 256: 3% faster,
+// native/README.md). The result is pinned in one register: the FMAs then address [p + disp],
+// which stays one fused uop; GCC's [base + index] form is un-laminated into two on Intel cores
+// and the front end, not the FMA ports, becomes the limit. Called from fully unrolled loops, so
+// l is a constant and one branch of each test remains.
+template <int W>
+static inline __attribute__((always_inline)) const float* kept_panel_row(const float* pw, const char* pwc,
+                                                                         uint32_t word, int l) {
+    constexpr int S = W == 128 ? 9 : W == 64 ? 8 : W == 32 ? 7 : W == 16 ? 6 : W == 8 ? 5 : 0;  // 0: not 2^S
+    if (S > 0) {
+        constexpr uint64_t mask = (uint64_t)3 << S;
+        uint64_t off = 2 * l <= S ? ((uint64_t)word << (S - 2 * l)) & mask : ((uint64_t)word >> (2 * l - S)) & mask;
+        const char* pc = pwc + off;
+        __asm__("" : "+r"(pc));
+        return (const float*)pc + (size_t)(4 * (l >> 1)) * W;
+    }
+    const float* p = pw + (size_t)(4 * (l >> 1) + ((word >> (2 * l)) & 3)) * W;
+    __asm__("" : "+r"(p));
+    return p;
+}
+
+// The 16 kept values of window w of row `row` (returned) and its index word (*word), from the
+// K-blocked copy when BLOCKED, else from the row-major pv/pix.
+template <bool BLOCKED>
+static inline const float* window_weights(const GemmArgs& a, int row, int w, uint32_t* word) {
+    if (BLOCKED) {
+        int64_t slot = blocked_slot(a, w, row);
+        *word = a.bix[slot];
+        return a.bv + 16 * slot;
+    }
+    *word = a.pix[(int64_t)row * (a.kp / 32) + w];
+    return a.pv + (int64_t)row * (a.kp / 2) + 16 * w;
+}
+
 }  // namespace s24
 
 #include <stdlib.h>

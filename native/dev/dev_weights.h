@@ -1,18 +1,20 @@
-// dev_weights.h - random 2:4 weights for the dev tools (gemm24_workbench.cpp, gemm24_ab.cpp):
-// the packed layout pv/pix, the same weights dense (for OpenBLAS) and the K-blocked copy bv/bix
-// (gemm24_common.h), built the way SparseGemm builds them.
+// dev_weights.h - the random problem of the dev tools (gemm24_workbench.cpp, gemm24_ab.cpp):
+// 2:4 weights in the packed layout pv/pix, the same weights dense (for OpenBLAS), the K-blocked
+// copy bv/bix (gemm24_common.h, built the way SparseGemm builds it), activations x [batch, cols]
+// and an output y [batch, rows]; seed 1, so every tool sees the same numbers.
 #pragma once
 #include <algorithm>
 #include <random>
 #include <vector>
 
-struct DevWeights {
+struct DevProblem {
     int rows, cols, kp;
-    std::vector<float> pv, dense, bv;
+    std::vector<float> pv, dense, bv, x, y;
     std::vector<int> pix, bix;
 
     // Normal values at random 2-of-4 positions; groups past cols keep indices 0 and 1 and 0.0.
-    DevWeights(int rows_, int cols_, std::mt19937& g) : rows(rows_), cols(cols_), kp((cols_ + 31) / 32 * 32) {
+    DevProblem(int rows_, int cols_, int batch) : rows(rows_), cols(cols_), kp((cols_ + 31) / 32 * 32) {
+        std::mt19937 g(1);
         std::normal_distribution<float> u;
         const int wins = kp / 32, blocks = (wins + 1) / 2;
         pv.assign((size_t)rows * kp / 2, 0.f);
@@ -37,5 +39,8 @@ struct DevWeights {
                     std::copy_n(pv.begin() + (size_t)r * kp / 2 + 16 * (2 * b + t), 16, bv.begin() + 16 * slot);
                     bix[slot] = pix[(size_t)r * wins + 2 * b + t];
                 }
+        x.resize((size_t)batch * cols);
+        for (auto& v : x) v = u(g);
+        y.assign((size_t)batch * rows, 0.f);
     }
 };

@@ -40,14 +40,11 @@ int main(int argc, char** argv) {
     int rows = atoi(argv[1]), cols = atoi(argv[2]), batch = atoi(argv[3]), reps = atoi(argv[4]);
     const int strategy = 0;  // AUTO: the kernel the runtime picks for this batch
     const int isa = getenv("S24_ISA") ? atoi(getenv("S24_ISA")) : 2;  // 1: AVX2, 2: AVX-512
-    std::mt19937 g(1);
-    std::normal_distribution<float> u;
-    DevWeights wt(rows, cols, g);
-    const int kp = wt.kp;
-    std::vector<float>&pv = wt.pv, &dense = wt.dense, &bv = wt.bv;
-    std::vector<int>&pix = wt.pix, &bix = wt.bix;
-    std::vector<float> x((size_t)batch * cols), y((size_t)batch * rows), y2(y);
-    for (auto& v : x) v = u(g);
+    DevProblem pr(rows, cols, batch);
+    const int kp = pr.kp;
+    std::vector<float>&pv = pr.pv, &dense = pr.dense, &bv = pr.bv, &x = pr.x, &y = pr.y;
+    std::vector<int>&pix = pr.pix, &bix = pr.bix;
+    std::vector<float> y2(y);
     // Dense as the runtime runs it: sgemv at batch 1, sgemm above.
     auto dense_call = [&] {
         if (batch == 1) cblas_sgemv(101, 111, rows, cols, 1.f, dense.data(), cols, x.data(), 1, 0.f, y.data(), 1);

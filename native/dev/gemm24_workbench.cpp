@@ -30,14 +30,10 @@ template <class F> static double min_ms(F f, int reps) {
 int main(int argc, char** argv) {
     int rows = argc > 1 ? atoi(argv[1]) : 4096, cols = argc > 2 ? atoi(argv[2]) : 4096;
     int batch = argc > 3 ? atoi(argv[3]) : 1, reps = argc > 4 ? atoi(argv[4]) : 30;
-    std::mt19937 g(1);
-    std::normal_distribution<float> u;
-    DevWeights wt(rows, cols, g);
-    const int kp = wt.kp;
-    std::vector<float>&pv = wt.pv, &dense = wt.dense, &bv = wt.bv;
-    std::vector<int>&pix = wt.pix, &bix = wt.bix;
-    std::vector<float> x((size_t)batch * cols), y((size_t)batch * rows);
-    for (auto& v : x) v = u(g);
+    DevProblem pr(rows, cols, batch);
+    const int kp = pr.kp;
+    std::vector<float>&pv = pr.pv, &dense = pr.dense, &bv = pr.bv, &x = pr.x, &y = pr.y;
+    std::vector<int>&pix = pr.pix, &bix = pr.bix;
     // Interleaved: every rep times dense and each variant once, so a change in machine load hits
     // all of them alike; the minimum per variant is reported.
     auto dense_call = [&] {
