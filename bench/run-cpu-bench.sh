@@ -16,7 +16,7 @@ if [[ $# -gt 0 && $1 != -* ]]; then
 fi
 mkdir -p "$out"
 jar=bench/target/benchmarks.jar
-if [[ ! -f $jar ]] || [[ -n $(find native java/src/main bench/src -newer "$jar" -type f | head -1) ]]; then
+if [[ ! -f $jar ]] || [[ -n $(find native java/core/src/main bench/src -newer "$jar" -type f | head -1) ]]; then
   mvn -B -o -q -DskipTests package
 fi
 export OPENBLAS_CORETYPE=SKYLAKEX

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=bench/target/benchmarks.jar
-if [[ ! -f $jar ]] || [[ -n $(find native java/src/main bench/src -newer "$jar" -type f | head -1) ]]; then
+if [[ ! -f $jar ]] || [[ -n $(find native java/core/src/main bench/src -newer "$jar" -type f | head -1) ]]; then
   mvn -B -o -q -DskipTests package
 fi
 mkdir -p "$(dirname "$1")"

@@ -20,7 +20,7 @@ if [[ ! -f "$bundle/sparse24.fatbin" ]]; then
   exit 1
 fi
 (cd "$root" && mvn -B -o -q -DskipTests package)
-cp="$root/java/target/sparse24-0.1.0-SNAPSHOT.jar:$root/java/target/lib/*:$root/bench/target/sparse24-bench-0.1.0-SNAPSHOT.jar"
+cp="$root/java/cli/target/sparse24.jar:$root/java/cli/target/lib/*:$root/bench/target/sparse24-bench-0.1.0-SNAPSHOT.jar"
 java -cp "$cp" dev.sparse24.bench.gpu.WriteTestVectors "$bundle" "$seed"
 cp "$root/cuda/build/ptxas-summary.txt" "$bundle/"
 python3 "$here/sparse24_gpu.py" --bundle "$bundle" --cpu-only --out "$bundle/host-check"

@@ -1,6 +1,6 @@
 package dev.sparse24.bench;
 
-import dev.sparse24.cli.TutorialModel;
+import dev.sparse24.models.TutorialModel;
 import dev.sparse24.format.GraphExporter;
 import dev.sparse24.graph.Graph;
 import dev.sparse24.nn.Sequential;

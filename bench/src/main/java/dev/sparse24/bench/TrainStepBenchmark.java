@@ -1,6 +1,6 @@
 package dev.sparse24.bench;
 
-import dev.sparse24.cli.TutorialModel;
+import dev.sparse24.models.TutorialModel;
 import dev.sparse24.nn.Sequential;
 import dev.sparse24.prune.PruneLowMagnitude;
 import dev.sparse24.tensor.Blas;
