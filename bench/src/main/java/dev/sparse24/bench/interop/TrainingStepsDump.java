@@ -9,7 +9,7 @@ import dev.sparse24.nn.Dense;
 import dev.sparse24.nn.Dropout;
 import dev.sparse24.nn.Flatten;
 import dev.sparse24.nn.MaxPooling2D;
-import dev.sparse24.nn.Padding;
+import dev.sparse24.graph.Padding;
 import dev.sparse24.nn.Parameter;
 import dev.sparse24.nn.ReLU;
 import dev.sparse24.nn.Layer;

@@ -1,6 +1,5 @@
 package dev.sparse24.graph;
 
-import dev.sparse24.nn.Padding;
 
 /**
  * Attributes of an operator; each op reads the ones that concern it (TFLite's options tables).

@@ -1,6 +1,5 @@
 package dev.sparse24.graph;
 
-import dev.sparse24.nn.Padding;
 import dev.sparse24.tensor.Tensor;
 
 import java.util.Arrays;

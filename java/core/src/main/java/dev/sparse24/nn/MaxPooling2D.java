@@ -1,5 +1,6 @@
 package dev.sparse24.nn;
 
+import dev.sparse24.graph.Padding;
 import dev.sparse24.tensor.Shape;
 import dev.sparse24.tensor.Tensor;
 

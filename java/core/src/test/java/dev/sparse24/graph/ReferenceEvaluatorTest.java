@@ -2,7 +2,6 @@ package dev.sparse24.graph;
 
 import dev.sparse24.format.tflite.TfliteReader;
 import dev.sparse24.format.tflite.TfliteWriter;
-import dev.sparse24.nn.Padding;
 import dev.sparse24.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 

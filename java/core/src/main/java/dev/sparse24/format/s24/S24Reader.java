@@ -16,7 +16,7 @@ import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.GraphTensor;
 import dev.sparse24.graph.OpOptions;
 import dev.sparse24.graph.OpType;
-import dev.sparse24.nn.Padding;
+import dev.sparse24.graph.Padding;
 import dev.sparse24.sparse.CompressedWeights;
 
 import java.io.IOException;

@@ -13,7 +13,7 @@ import dev.sparse24.graph.DType;
 import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.GraphTensor;
 import dev.sparse24.graph.OpOptions;
-import dev.sparse24.nn.Padding;
+import dev.sparse24.graph.Padding;
 import dev.sparse24.sparse.CompressedWeights;
 
 import java.io.IOException;

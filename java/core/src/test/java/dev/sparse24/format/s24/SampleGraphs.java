@@ -8,7 +8,7 @@ import dev.sparse24.graph.GraphTensor;
 import dev.sparse24.graph.OpOptions;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
-import dev.sparse24.nn.Padding;
+import dev.sparse24.graph.Padding;
 import dev.sparse24.prune.ConstantSparsity;
 import dev.sparse24.prune.PruningParams;
 import dev.sparse24.sparse.CompressedWeights;

@@ -9,7 +9,7 @@ import dev.sparse24.graph.OpOptions;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
 import dev.sparse24.graph.ReferenceEvaluator;
-import dev.sparse24.nn.Padding;
+import dev.sparse24.graph.Padding;
 import dev.sparse24.sparse.CompressedWeights;
 import dev.sparse24.tensor.Tensor;
 import org.junit.jupiter.api.Test;

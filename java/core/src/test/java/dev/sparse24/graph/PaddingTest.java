@@ -1,4 +1,4 @@
-package dev.sparse24.nn;
+package dev.sparse24.graph;
 
 import org.junit.jupiter.api.Test;
 

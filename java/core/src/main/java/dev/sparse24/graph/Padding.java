@@ -1,4 +1,4 @@
-package dev.sparse24.nn;
+package dev.sparse24.graph;
 
 /**
  * Spatial padding of Conv2D and MaxPooling2D, with Keras/TensorFlow semantics.
