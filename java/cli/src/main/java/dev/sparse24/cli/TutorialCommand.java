@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sparse24.data.Mnist;
 import dev.sparse24.data.MnistDataset;
-import dev.sparse24.format.GraphExporter;
+import dev.sparse24.models.GraphExporter;
 import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.ModelMetadata;
 import dev.sparse24.format.WeightSparsityCheck;

@@ -1,7 +1,7 @@
 package dev.sparse24.cli;
 
 import dev.sparse24.models.TutorialModel;
-import dev.sparse24.format.GraphExporter;
+import dev.sparse24.models.GraphExporter;
 import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.s24.S24Writer;
 import dev.sparse24.graph.Graph;

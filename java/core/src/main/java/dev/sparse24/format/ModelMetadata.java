@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 
 /**
  * The keys of {@link dev.sparse24.graph.Graph#metadata()} that the file formats know, and the
- * per-layer pruning entries as {@link GraphExporter} writes them:
+ * per-layer pruning entries as {@code dev.sparse24.models.GraphExporter} writes them:
  * {@code "pruning/<layer>" -> PruningParams.toString()}, e.g. {@code "m_by_n 2:4"} or
  * {@code "ConstantSparsity(target=0.5, begin=0, end=-1, frequency=100)"} (", strict" appended
  * for strict layers). The .s24 format stores these in dedicated fields (producer, a pruning
@@ -23,7 +23,7 @@ public final class ModelMetadata {
     /** A JSON object summarising training (accuracy, epochs, ...). */
     public static final String TRAINING_SUMMARY = "training_summary";
     /** Prefix of the per-layer pruning keys: {@code "pruning/<layer name>"}. */
-    public static final String PRUNING_PREFIX = GraphExporter.PRUNING_KEY_PREFIX;
+    public static final String PRUNING_PREFIX = "pruning/";
 
     private static final String STRICT = ", strict";
     private static final Pattern M_BY_N = Pattern.compile("m_by_n (\\d{1,9}):(\\d{1,9})");

@@ -83,7 +83,7 @@ public final class SparseModel {
     }
 
     /**
-     * Wraps a graph built in memory (e.g. by {@link dev.sparse24.format.GraphExporter}).
+     * Wraps a graph built in memory (e.g. by {@link dev.sparse24.models.GraphExporter}).
      *
      * @throws ModelFormatException when it holds an operator or shape the runtime does not support
      */

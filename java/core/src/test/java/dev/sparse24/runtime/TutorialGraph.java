@@ -1,7 +1,7 @@
 package dev.sparse24.runtime;
 
 import dev.sparse24.models.TutorialModel;
-import dev.sparse24.format.GraphExporter;
+import dev.sparse24.models.GraphExporter;
 import dev.sparse24.graph.Graph;
 import dev.sparse24.nn.KernelLayer;
 import dev.sparse24.nn.Layer;

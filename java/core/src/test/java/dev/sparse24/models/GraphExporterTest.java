@@ -1,4 +1,4 @@
-package dev.sparse24.format;
+package dev.sparse24.models;
 
 import dev.sparse24.models.TutorialModel;
 import dev.sparse24.format.tflite.TfliteReader;

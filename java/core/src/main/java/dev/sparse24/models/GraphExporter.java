@@ -1,5 +1,6 @@
-package dev.sparse24.format;
+package dev.sparse24.models;
 
+import dev.sparse24.format.ModelMetadata;
 import dev.sparse24.graph.DType;
 import dev.sparse24.graph.FusedActivation;
 import dev.sparse24.graph.Graph;
@@ -44,13 +45,18 @@ import java.util.Map;
  * <p>Kernels pruned 2:4 (per the {@code plan} from {@code Pruning.plan}, taken before stripping)
  * are stored compressed when the groups lie inside one kernel tap (Dense, or conv with
  * {@code in % 4 == 0}). Folding multiplies each output row by one scale, so zeros stay zeros and
- * the 2:4 pattern survives. The metadata records the producer and each layer's pruning.
+ * the 2:4 pattern survives. The metadata records the producer and each layer's pruning
+ * ({@link ModelMetadata#PRUNING_PREFIX} keys).
+ *
+ * <p>Why it lives in {@code models}: it reads nn layers and the prune plan and writes a graph,
+ * doing no file work. {@code models} is the one package that already sits above nn and prune
+ * (beside {@link TutorialModel}); placing it in {@code format} made the file formats depend on
+ * nn, and placing it in {@code prune} would mix "how to prune while training" with "how a trained
+ * model becomes an inference graph". Writing the graph to a file is {@code format}'s job.
  */
 public final class GraphExporter {
     /** Value of the {@code producer} metadata entry. */
     public static final String PRODUCER = "Sparse24";
-    /** Prefix of the per-layer pruning metadata keys ({@code pruning/<layer name>}). */
-    public static final String PRUNING_KEY_PREFIX = "pruning/";
 
     private final List<GraphTensor> tensors = new ArrayList<>();
     private final List<Operator> ops = new ArrayList<>();
@@ -128,7 +134,7 @@ public final class GraphExporter {
         metadata.put("producer", PRODUCER);
         metadata.put("model", model.name());
         for (Map.Entry<String, PruningParams> e : plan.entrySet()) {
-            metadata.put(PRUNING_KEY_PREFIX + e.getKey(), e.getValue().toString());
+            metadata.put(ModelMetadata.PRUNING_PREFIX + e.getKey(), e.getValue().toString());
         }
         return new Graph(tensors, ops, new int[]{input}, new int[]{current}, metadata);
     }
