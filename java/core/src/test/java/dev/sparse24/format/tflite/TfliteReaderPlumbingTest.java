@@ -166,11 +166,11 @@ class TfliteReaderPlumbingTest {
 
     @Test
     void halfPrecisionDecoding() {
-        assertEquals(1f, TfliteReader.halfToFloat((short) 0x3c00));
-        assertEquals(-2f, TfliteReader.halfToFloat((short) 0xc000));
-        assertEquals(65504f, TfliteReader.halfToFloat((short) 0x7bff));
-        assertEquals(0x1p-24f, TfliteReader.halfToFloat((short) 0x0001), "smallest subnormal");
-        assertTrue(Float.isInfinite(TfliteReader.halfToFloat((short) 0x7c00)));
-        assertTrue(Float.isNaN(TfliteReader.halfToFloat((short) 0x7e00)));
+        assertEquals(1f, TfliteTensors.halfToFloat((short) 0x3c00));
+        assertEquals(-2f, TfliteTensors.halfToFloat((short) 0xc000));
+        assertEquals(65504f, TfliteTensors.halfToFloat((short) 0x7bff));
+        assertEquals(0x1p-24f, TfliteTensors.halfToFloat((short) 0x0001), "smallest subnormal");
+        assertTrue(Float.isInfinite(TfliteTensors.halfToFloat((short) 0x7c00)));
+        assertTrue(Float.isNaN(TfliteTensors.halfToFloat((short) 0x7e00)));
     }
 }
