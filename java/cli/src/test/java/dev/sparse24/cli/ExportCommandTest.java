@@ -1,18 +1,10 @@
 package dev.sparse24.cli;
 
-import dev.sparse24.models.TutorialModel;
-import dev.sparse24.models.GraphExporter;
+import dev.sparse24.testing.TutorialFixture;
 import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.s24.S24Writer;
 import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.ReferenceEvaluator;
-import dev.sparse24.nn.KernelLayer;
-import dev.sparse24.nn.Layer;
-import dev.sparse24.nn.Parameter;
-import dev.sparse24.nn.Sequential;
-import dev.sparse24.prune.Pruning;
-import dev.sparse24.prune.PruningParams;
-import dev.sparse24.sparse.TfLiteLayout;
 import dev.sparse24.tensor.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -37,25 +28,7 @@ class ExportCommandTest {
 
     @BeforeAll
     static void tutorialGraph() {
-        Sequential wrapped = TutorialModel.build(true, 5);
-        Map<String, PruningParams> plan = Pruning.plan(wrapped);
-        Sequential model = Pruning.strip(wrapped);
-        Random rnd = new Random(5);
-        for (Layer layer : model.layers()) {
-            if (layer instanceof KernelLayer k && plan.containsKey(layer.name()) && plan.get(layer.name()).isStructured()) {
-                int[] ks = k.kernelSize();
-                Parameter kernel = k.kernel();
-                Tensor w = TfLiteLayout.fromKeras(kernel.value(), ks[0], ks[1], k.inputChannels(), k.outputChannels());
-                for (int g = 0; g < w.size(); g += 4) {
-                    int a = rnd.nextInt(4);
-                    int b = (a + 1 + rnd.nextInt(3)) % 4;
-                    w.set(g + a, 0f);
-                    w.set(g + b, 0f);
-                }
-                TfLiteLayout.toKeras(w, kernel.value());
-            }
-        }
-        graph = GraphExporter.export(model, plan);
+        graph = TutorialFixture.graph(5);
     }
 
     @Test

@@ -108,24 +108,32 @@ public final class CompressedWeights {
         float[] values = new float[Math.multiplyExact(rows, pc / 2)];
         int[] metadata = new int[metadataWords(rows, cols)];
         Arrays.fill(metadata, fillerWord());
+        long bad = NmPattern.TWO_FOUR.firstViolatingGroup(dense, rows, cols);
+        if (bad >= 0) {
+            int r = (int) (bad / groupsPerRow);
+            int j = (int) (bad % groupsPerRow);
+            float[] group = new float[4];
+            int nonZeros = 0;
+            for (int i = 0; i < 4; i++) {
+                int c = 4 * j + i;
+                group[i] = c < cols ? dense[r * cols + c] : 0f;
+                nonZeros += group[i] != 0f ? 1 : 0;
+            }
+            throw new IllegalArgumentException("not 2:4 sparse: row " + r + ", group " + j
+                    + " (columns " + 4 * j + ".." + Math.min(4 * j + 3, cols - 1) + ") has "
+                    + nonZeros + " non-zeros " + Arrays.toString(group) + ", at most 2 allowed");
+        }
         float[] group = new float[4];
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < groupsPerRow; j++) {
-                int nonZeros = 0;
                 int mask = 0;
                 for (int i = 0; i < 4; i++) {
                     int c = 4 * j + i;
                     group[i] = c < cols ? dense[r * cols + c] : 0f;
                     // -0.0 counts as zero: it carries no information a kept slot must preserve.
                     if (group[i] != 0f) {
-                        nonZeros++;
                         mask |= 1 << i;
                     }
-                }
-                if (nonZeros > 2) {
-                    throw new IllegalArgumentException("not 2:4 sparse: row " + r + ", group " + j
-                            + " (columns " + 4 * j + ".." + Math.min(4 * j + 3, cols - 1) + ") has "
-                            + nonZeros + " non-zeros " + Arrays.toString(group) + ", at most 2 allowed");
                 }
                 int code = codeForMask(mask);
                 int base = (r * groupsPerRow + j) * 2;
@@ -203,7 +211,7 @@ public final class CompressedWeights {
         int groupsPerRow = pc / 4;
         long groups = (long) rows * groupsPerRow;
         for (long g = 0; g < groups; g++) {
-            int code = nibble(metadata, g);
+            int code = codeAt(metadata, g);
             if (!isValidCode(code)) {
                 throw new IllegalArgumentException(String.format(
                         "invalid 2:4 metadata code 0x%X at row %d, group %d (word %d, nibble %d): "
@@ -212,7 +220,7 @@ public final class CompressedWeights {
             }
         }
         for (long g = groups; g < (long) expectWords * GROUPS_PER_WORD; g++) {
-            int code = nibble(metadata, g);
+            int code = codeAt(metadata, g);
             if (code != PADDING_CODE && code != 0) {
                 throw new IllegalArgumentException(String.format(
                         "metadata filler nibble %d of word %d is 0x%X, expected 0x4 or 0x0",
@@ -224,7 +232,7 @@ public final class CompressedWeights {
             // would silently drop a weight.
             int j = groupsPerRow - 1;
             for (int r = 0; r < rows; r++) {
-                int code = nibble(metadata, (long) r * groupsPerRow + j);
+                int code = codeAt(metadata, (long) r * groupsPerRow + j);
                 for (int p = 0; p < 2; p++) {
                     int col = 4 * j + (p == 0 ? code & 3 : code >> 2);
                     float v = values[(r * groupsPerRow + j) * 2 + p];
@@ -300,7 +308,7 @@ public final class CompressedWeights {
             throw new IllegalArgumentException("group (" + row + ", " + group + ") outside [" + rows
                     + ", " + groupsPerRow() + "]");
         }
-        return nibble(metadata, (long) row * groupsPerRow() + group);
+        return codeAt(metadata, (long) row * groupsPerRow() + group);
     }
 
     /** Kept value {@code p} (0 = lower column, 1 = higher) of group {@code group} of {@code row}. */
@@ -375,7 +383,13 @@ public final class CompressedWeights {
         return w;
     }
 
-    private static int nibble(int[] words, long group) {
+    /**
+     * The 4-bit code of group {@code group} of a metadata stream in the portable layout: bits
+     * {@code 4*(group % 8)} of word {@code group / 8}. The one decoder of the metadata nibbles;
+     * kernels' packing steps and references read codes through it. No validation: the caller
+     * passes a group inside {@code words} (see {@link #code} for a checked accessor).
+     */
+    public static int codeAt(int[] words, long group) {
         return (words[(int) (group / GROUPS_PER_WORD)] >>> (4 * (int) (group % GROUPS_PER_WORD))) & 0xF;
     }
 

@@ -2,8 +2,6 @@ package dev.sparse24.sparse;
 
 import dev.sparse24.tensor.Tensor;
 
-import java.nio.FloatBuffer;
-
 /**
  * An m:n structured-sparsity pattern, TFMOT's {@code sparsity_m_by_n}: in every group of
  * {@code n} consecutive values along the last axis (the input-channel axis in TFLite
@@ -89,9 +87,42 @@ public final class NmPattern {
         if (size == 0 || cols == 0) {
             return 0;
         }
-        int rows = size / cols;
+        return scan(weights.toArray(), size / cols, cols, false);
+    }
+
+    /**
+     * Counts the groups of a row-major {@code [rows, cols]} matrix holding more than
+     * {@link #kept()} non-zeros: groups of {@code n} consecutive columns, the last partial group
+     * of a row included. {@code -0.0} counts as zero, NaN as non-zero.
+     *
+     * @throws IllegalArgumentException when {@code values.length != rows * cols}
+     */
+    public long countViolatingGroups(float[] values, int rows, int cols) {
+        checkLength(values, rows, cols);
+        return scan(values, rows, cols, false);
+    }
+
+    /**
+     * The first group (in row-major order: {@code row * groupsPerRow + group}, with
+     * {@code groupsPerRow = ceil(cols / n)}) holding more than {@link #kept()} non-zeros, or -1
+     * when the matrix holds the pattern.
+     *
+     * @throws IllegalArgumentException when {@code values.length != rows * cols}
+     */
+    public long firstViolatingGroup(float[] values, int rows, int cols) {
+        checkLength(values, rows, cols);
+        return scan(values, rows, cols, true);
+    }
+
+    /** Whether every group of a row-major {@code [rows, cols]} matrix holds the pattern. */
+    public boolean isHeldBy(float[] values, int rows, int cols) {
+        return firstViolatingGroup(values, rows, cols) < 0;
+    }
+
+    /** The one implementation of "does this group hold the pattern": a count, or the first index. */
+    private long scan(float[] w, int rows, int cols, boolean first) {
         int limit = kept();
-        FloatBuffer w = weights.buffer();
+        long groupsPerRow = (cols + n - 1) / n;
         long violating = 0;
         for (int r = 0; r < rows; r++) {
             int rowStart = r * cols;
@@ -99,16 +130,26 @@ public final class NmPattern {
                 int end = Math.min(g + n, cols);
                 int nonZeros = 0;
                 for (int c = g; c < end; c++) {
-                    if (w.get(rowStart + c) != 0f) {
+                    if (w[rowStart + c] != 0f) {
                         nonZeros++;
                     }
                 }
                 if (nonZeros > limit) {
+                    if (first) {
+                        return r * groupsPerRow + g / n;
+                    }
                     violating++;
                 }
             }
         }
-        return violating;
+        return first ? -1 : violating;
+    }
+
+    private static void checkLength(float[] values, int rows, int cols) {
+        if (rows < 0 || cols < 0 || (long) rows * cols != values.length) {
+            throw new IllegalArgumentException("matrix [" + rows + ", " + cols + "] needs " + (long) rows * cols
+                    + " values, given " + values.length);
+        }
     }
 
     /** Whether every group of {@code weights} holds the pattern (see {@link #countViolatingGroups}). */

@@ -1,6 +1,6 @@
 package dev.sparse24.models;
 
-import dev.sparse24.models.TutorialModel;
+import dev.sparse24.testing.TutorialFixture;
 import dev.sparse24.format.tflite.TfliteReader;
 import dev.sparse24.format.tflite.TfliteWriter;
 import dev.sparse24.graph.FusedActivation;
@@ -9,13 +9,11 @@ import dev.sparse24.graph.GraphTensor;
 import dev.sparse24.graph.Operator;
 import dev.sparse24.graph.ReferenceEvaluator;
 import dev.sparse24.nn.BatchNormalization;
-import dev.sparse24.nn.KernelLayer;
 import dev.sparse24.nn.Layer;
 import dev.sparse24.nn.Parameter;
 import dev.sparse24.nn.Sequential;
 import dev.sparse24.prune.Pruning;
 import dev.sparse24.prune.PruningParams;
-import dev.sparse24.sparse.TfLiteLayout;
 import dev.sparse24.tensor.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,14 +44,11 @@ class GraphExporterTest {
 
     @BeforeAll
     static void buildPrunedTutorialModel() {
-        Sequential wrapped = TutorialModel.build(true, 7);
-        plan = Pruning.plan(wrapped);
-        model = Pruning.strip(wrapped);
         Random rnd = new Random(11);
+        TutorialFixture fixture = TutorialFixture.prunedByHand(7, rnd);
+        plan = fixture.plan();
+        model = fixture.model();
         for (Layer layer : model.layers()) {
-            if (layer instanceof KernelLayer k && plan.containsKey(layer.name()) && plan.get(layer.name()).isStructured()) {
-                pruneByHand(k, rnd);
-            }
             if (layer instanceof BatchNormalization bn) {
                 // Moving statistics far from (0, 1) so that a wrong fold shows.
                 List<Parameter> p = bn.parameters();
@@ -70,26 +65,6 @@ class GraphExporterTest {
             x[i] = rnd.nextFloat();
         }
         input = Tensor.of(x, 3, 28, 28, 1);
-    }
-
-    /**
-     * Keeps two of each group of four along the input axis (TFLite orientation), the pair chosen
-     * pseudo-randomly per group so that every metadata code occurs.
-     */
-    static void pruneByHand(KernelLayer k, Random rnd) {
-        int[] ks = k.kernelSize();
-        Parameter kernel = k.kernel();
-        Tensor w = TfLiteLayout.fromKeras(kernel.value(), ks[0], ks[1], k.inputChannels(), k.outputChannels());
-        int[][] pairs = {{0, 1}, {0, 2}, {0, 3}, {1, 2}, {1, 3}, {2, 3}};
-        for (int g = 0; g < w.size(); g += 4) {
-            int[] keep = pairs[rnd.nextInt(pairs.length)];
-            for (int i = 0; i < 4; i++) {
-                if (i != keep[0] && i != keep[1]) {
-                    w.set(g + i, 0f);
-                }
-            }
-        }
-        TfLiteLayout.toKeras(w, kernel.value());
     }
 
     static String signature(Graph g) {

@@ -1,5 +1,6 @@
 package dev.sparse24.runtime;
 
+import dev.sparse24.testing.TutorialFixture;
 import dev.sparse24.graph.Graph;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,7 @@ class InferenceSessionConcurrencyTest {
 
     @Test
     void eightThreadsShareOneSession() throws Exception {
-        Graph g = TutorialGraph.build(3);
+        Graph g = TutorialFixture.graph(3);
         SparseModel model = SparseModel.fromGraph(g);
         Random r = new Random(5);
         float[][] inputs = new float[INPUTS][];

@@ -1,5 +1,6 @@
 package dev.sparse24.runtime;
 
+import dev.sparse24.testing.TutorialFixture;
 import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.ModelFormatException;
 import dev.sparse24.format.s24.S24Writer;
@@ -45,7 +46,7 @@ class InferenceSessionTest {
     @BeforeAll
     static void setUp() {
         tflite = Path.of(System.getProperty("sparse24.shared", "../shared"), "data", "tflite");
-        tutorial = TutorialGraph.build(7);
+        tutorial = TutorialFixture.graph(7);
     }
 
     static double relativeError(float[] got, float[] want) {

@@ -1,5 +1,6 @@
 package dev.sparse24.sparse;
 
+import dev.sparse24.testing.RandomWeights;
 import dev.sparse24.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CompressedWeightsTest {
 
     /** The six ordered codes, written out by hand: (lower index, higher index). */
-    private static final int[][] PAIRS = {{0, 1}, {0, 2}, {0, 3}, {1, 2}, {1, 3}, {2, 3}};
     private static final int[] CODES = {0x4, 0x8, 0xC, 0x9, 0xD, 0xE};
 
     @Test
@@ -40,7 +40,7 @@ class CompressedWeightsTest {
         float[] dense = new float[3 * 12];
         int[] expectCodes = new int[9];
         for (int g = 0; g < 9; g++) {
-            int[] pair = PAIRS[g % 6];
+            int[] pair = RandomWeights.PAIRS[g % 6];
             dense[g * 4 + pair[0]] = g + 1;
             dense[g * 4 + pair[1]] = -(g + 1);
             expectCodes[g] = CODES[g % 6];
@@ -98,7 +98,7 @@ class CompressedWeightsTest {
         int[] colCounts = {1, 2, 3, 4, 5, 6, 7, 9, 33, 64};
         for (int rows : rowCounts) {
             for (int cols : colCounts) {
-                float[] dense = random24(rnd, rows, cols);
+                float[] dense = RandomWeights.twoFourWithGaps(rnd, rows, cols);
                 CompressedWeights w = CompressedWeights.compress(dense, rows, cols);
                 assertEquals((cols + 3) / 4 * 4, w.paddedCols());
                 assertEquals((4 - cols % 4) % 4, w.columnPadding(), "cols " + cols);
@@ -124,8 +124,8 @@ class CompressedWeightsTest {
     void everyValidCodeRoundTrips() {
         for (int i = 0; i < 6; i++) {
             float[] group = new float[4];
-            group[PAIRS[i][0]] = 2;
-            group[PAIRS[i][1]] = -3;
+            group[RandomWeights.PAIRS[i][0]] = 2;
+            group[RandomWeights.PAIRS[i][1]] = -3;
             CompressedWeights w = CompressedWeights.compress(group, 1, 4);
             assertEquals(CODES[i], w.code(0, 0));
             assertArrayEquals(new float[]{2, -3}, w.values());
@@ -177,7 +177,7 @@ class CompressedWeightsTest {
 
     @Test
     void accessorsReturnCopiesAndSizesAreAsStated() {
-        float[] dense = random24(new Random(1), 4, 32);
+        float[] dense = RandomWeights.twoFourWithGaps(new Random(1), 4, 32);
         CompressedWeights w = CompressedWeights.compress(dense, 4, 32);
         w.values()[0] = 99;
         w.metadata()[0] = 0;
@@ -212,20 +212,13 @@ class CompressedWeightsTest {
         assertThrows(IllegalArgumentException.class, () -> CompressedWeights.compressConvKernel(Tensor.zeros(4, 4)));
     }
 
-    /** A random matrix with a random valid 2:4 pattern, sometimes fewer non-zeros. */
-    static float[] random24(Random rnd, int rows, int cols) {
-        float[] dense = new float[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j * 4 < cols; j++) {
-                int[] pair = PAIRS[rnd.nextInt(6)];
-                for (int p : pair) {
-                    int c = 4 * j + p;
-                    if (c < cols && rnd.nextInt(8) != 0) {
-                        dense[r * cols + c] = (float) rnd.nextGaussian();
-                    }
-                }
-            }
+    @Test
+    void codeAtReadsNibblesLowFirstAcrossWords() {
+        // Word 0 holds groups 0..7 from its low nibble up; word 1 starts at group 8.
+        int[] words = {0xEDC9_8444, 0x0000_00D8};
+        int[] expected = {0x4, 0x4, 0x4, 0x8, 0x9, 0xC, 0xD, 0xE, 0x8, 0xD};
+        for (int g = 0; g < expected.length; g++) {
+            assertEquals(expected[g], CompressedWeights.codeAt(words, g), "group " + g);
         }
-        return dense;
     }
 }

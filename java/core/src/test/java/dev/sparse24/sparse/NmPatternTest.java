@@ -68,4 +68,19 @@ class NmPatternTest {
         assertEquals(1, NmPattern.TWO_FOUR.countViolatingGroups(Tensor.of(new float[] {Float.NaN, -0f, 1, 1}, 1, 4)));
         assertEquals(0, NmPattern.TWO_FOUR.countViolatingGroups(Tensor.of(new float[] {-0f, -0f, 1, 1}, 1, 4)));
     }
+
+    @Test
+    void matrixFormFindsTheFirstViolatingGroupInRowMajorOrder() {
+        // Same matrix as above: [2, 6], 2 groups per row; the only 2:4 violation is row 1, group 0.
+        float[] w = {1, 0, 2, 0, 3, 4, 1, 2, 3, 0, 0, 5};
+        assertEquals(2, NmPattern.TWO_FOUR.firstViolatingGroup(w, 2, 6));
+        assertEquals(1, NmPattern.TWO_FOUR.countViolatingGroups(w, 2, 6));
+        assertFalse(NmPattern.TWO_FOUR.isHeldBy(w, 2, 6));
+        // 3:4: row 0 group 0 already holds 2 non-zeros.
+        assertEquals(0, NmPattern.of(3, 4).firstViolatingGroup(w, 2, 6));
+        assertEquals(3, NmPattern.of(3, 4).countViolatingGroups(w, 2, 6));
+        assertEquals(-1, NmPattern.TWO_FOUR.firstViolatingGroup(new float[] {1, 0, 0, 1, 1, 1}, 1, 6));
+        assertTrue(NmPattern.TWO_FOUR.isHeldBy(new float[] {1, 0, 0, 1, 1, 1}, 1, 6));
+        assertThrows(IllegalArgumentException.class, () -> NmPattern.TWO_FOUR.isHeldBy(w, 3, 6));
+    }
 }

@@ -10,6 +10,7 @@ import dev.sparse24.graph.OpOptions;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
 import dev.sparse24.sparse.CompressedWeights;
+import dev.sparse24.sparse.NmPattern;
 import dev.sparse24.tensor.Tensor;
 
 import java.nio.ByteBuffer;
@@ -285,29 +286,11 @@ final class TfliteImport {
             int rows = shape[0];
             int cols = values.length / Math.max(rows, 1);
             boolean groupsInsideTaps = weightOf == OpType.FULLY_CONNECTED || shape[shape.length - 1] % 4 == 0;
-            if (rows > 0 && groupsInsideTaps && holdsTwoFour(values, rows, cols)) {
+            if (rows > 0 && groupsInsideTaps && NmPattern.TWO_FOUR.isHeldBy(values, rows, cols)) {
                 return GraphTensor.compressed(name, shape, CompressedWeights.compress(values, rows, cols));
             }
         }
         return GraphTensor.constant(name, shape, Tensor.of(values, values.length));
-    }
-
-    /** Whether every group of 4 consecutive columns of each row has at most 2 non-zeros. */
-    static boolean holdsTwoFour(float[] w, int rows, int cols) {
-        for (int r = 0; r < rows; r++) {
-            for (int g = 0; g < cols; g += 4) {
-                int nz = 0;
-                for (int c = g; c < Math.min(g + 4, cols); c++) {
-                    if (w[r * cols + c] != 0f) {
-                        nz++;
-                    }
-                }
-                if (nz > 2) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     private static String textOrNull(ByteBuffer data) {

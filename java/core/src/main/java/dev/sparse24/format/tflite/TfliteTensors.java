@@ -5,6 +5,7 @@ import dev.sparse24.format.tflite.fb.Model;
 import dev.sparse24.format.tflite.fb.QuantizationParameters;
 import dev.sparse24.format.tflite.fb.SubGraph;
 import dev.sparse24.graph.DType;
+import dev.sparse24.tensor.Float16;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -121,7 +122,7 @@ final class TfliteTensors {
             case FLOAT16 -> {
                 float[] v = new float[n];
                 for (int k = 0; k < n; k++) {
-                    v[k] = halfToFloat(data.getShort(2 * k));
+                    v[k] = Float16.toFloat(data.getShort(2 * k));
                 }
                 floats[i] = v;
             }
@@ -192,21 +193,5 @@ final class TfliteTensors {
             a[i] = f.at(i);
         }
         return a;
-    }
-
-    /** IEEE 754 binary16 to float (Float.float16ToFloat arrived after Java 17). */
-    static float halfToFloat(short h) {
-        int bits = h & 0xffff;
-        int sign = (bits & 0x8000) << 16;
-        int exp = (bits >>> 10) & 0x1f;
-        int mant = bits & 0x3ff;
-        if (exp == 0x1f) {
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-        }
-        if (exp == 0) {
-            float v = mant * 0x1p-24f;
-            return sign != 0 ? -v : v;
-        }
-        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 }

@@ -126,7 +126,7 @@ public final class SparseGemm implements AutoCloseable {
                 int code = 0x4; // padding group: indices 0 and 1, values 0
                 if (j < gpr) {
                     long g = (long) r * gpr + j;
-                    code = (meta[(int) (g >>> 3)] >>> (4 * (int) (g & 7))) & 0xF;
+                    code = CompressedWeights.codeAt(meta, g);
                     pv[r * (kp / 2) + 2 * j] = values[(int) (2 * g)];
                     pv[r * (kp / 2) + 2 * j + 1] = values[(int) (2 * g + 1)];
                 }

@@ -38,7 +38,7 @@ public final class SparseGemmReference {
                 double acc = 0;
                 for (int j = 0; j < gpr; j++) {
                     long g = (long) r * gpr + j;
-                    int code = (meta[(int) (g >>> 3)] >>> (4 * (int) (g & 7))) & 0xF;
+                    int code = CompressedWeights.codeAt(meta, g);
                     int c0 = 4 * j + (code & 3);
                     int c1 = 4 * j + (code >>> 2);
                     if (c0 < cols) {

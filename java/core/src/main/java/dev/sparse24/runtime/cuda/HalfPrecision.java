@@ -1,5 +1,7 @@
 package dev.sparse24.runtime.cuda;
 
+import dev.sparse24.tensor.Float16;
+
 /**
  * The two 16-bit floating-point operand types of the sparse tensor cores, with exact
  * conversions from and to fp32.
@@ -42,19 +44,7 @@ public enum HalfPrecision {
 
         @Override
         public float toFloat(short bits) {
-            int h = bits & 0xFFFF;
-            int sign = (h & 0x8000) << 16;
-            int exp = (h >>> 10) & 0x1F;
-            int mant = h & 0x3FF;
-            if (exp == 0x1F) {
-                return Float.intBitsToFloat(sign | 0x7F80_0000 | mant << 13);
-            }
-            if (exp == 0) {
-                // Subnormal: mant * 2^-24, exact in fp32.
-                float v = mant * 0x1p-24f;
-                return sign != 0 ? -v : v;
-            }
-            return Float.intBitsToFloat(sign | (exp - 15 + 127) << 23 | mant << 13);
+            return Float16.toFloat(bits);
         }
     },
 

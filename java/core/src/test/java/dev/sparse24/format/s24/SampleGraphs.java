@@ -1,5 +1,6 @@
 package dev.sparse24.format.s24;
 
+import dev.sparse24.testing.RandomWeights;
 import dev.sparse24.format.ModelMetadata;
 import dev.sparse24.graph.DType;
 import dev.sparse24.graph.FusedActivation;
@@ -25,29 +26,6 @@ public final class SampleGraphs {
     private SampleGraphs() {
     }
 
-    /** Random values with a 2:4 pattern along rows of width {@code cols} (zeros placed at random). */
-    public static float[] twoFour(Random r, int rows, int cols) {
-        float[] w = new float[rows * cols];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) r.nextGaussian();
-        }
-        for (int row = 0; row < rows; row++) {
-            for (int g = 0; g < cols; g += 4) {
-                int width = Math.min(4, cols - g);
-                int a = r.nextInt(width);
-                int b = r.nextInt(width);
-                w[row * cols + g + a] = 0f;
-                if (width > 2) {
-                    while (b == a) {
-                        b = r.nextInt(width);
-                    }
-                    w[row * cols + g + b] = 0f;
-                }
-            }
-        }
-        return w;
-    }
-
     /**
      * input [1,6,6,4] -> CONV_2D(2:4 [8,3,3,4], RELU, SAME, stride 1, dilation 2) -> MAX_POOL 2x2
      * -> DEPTHWISE (dense) -> RESHAPE [-1, 72] -> FULLY_CONNECTED(2:4 [10, 72], no bias)
@@ -58,7 +36,7 @@ public final class SampleGraphs {
         List<GraphTensor> t = new ArrayList<>();
         t.add(GraphTensor.activation("input", new int[] {-1, 6, 6, 4}, DType.FLOAT32));          // 0
         t.add(GraphTensor.compressed("conv/kernel", new int[] {8, 3, 3, 4},
-                CompressedWeights.compress(twoFour(r, 8, 36), 8, 36)));                            // 1
+                CompressedWeights.compress(RandomWeights.twoFour(r, 8, 36), 8, 36)));                            // 1
         t.add(GraphTensor.constant("conv/bias", new int[] {8}, Tensor.of(gauss(r, 8), 8)));       // 2
         t.add(GraphTensor.activation("conv/out", new int[] {-1, 6, 6, 8}, DType.FLOAT32));        // 3
         t.add(GraphTensor.activation("pool", new int[] {-1, 3, 3, 8}, DType.FLOAT32));            // 4
@@ -68,7 +46,7 @@ public final class SampleGraphs {
         t.add(GraphTensor.activation("flat", new int[] {-1, 72}, DType.FLOAT32));                 // 8
         // 70 columns: padded to 72 with the padding recorded.
         t.add(GraphTensor.compressed("dense/kernel", new int[] {10, 70},
-                CompressedWeights.compress(twoFour(r, 10, 70), 10, 70)));                          // 9
+                CompressedWeights.compress(RandomWeights.twoFour(r, 10, 70), 10, 70)));                          // 9
         t.add(GraphTensor.activation("dense/out", new int[] {-1, 10}, DType.FLOAT32));            // 10
         t.add(GraphTensor.constant("bias", new int[] {10}, Tensor.of(gauss(r, 10), 10)));         // 11
         t.add(GraphTensor.activation("add", new int[] {-1, 10}, DType.FLOAT32));                  // 12

@@ -163,14 +163,4 @@ class TfliteReaderPlumbingTest {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> TfliteReader.read(build(2)));
         assertTrue(e.getMessage().contains("CAST") && e.getMessage().contains("operator 0"), e.getMessage());
     }
-
-    @Test
-    void halfPrecisionDecoding() {
-        assertEquals(1f, TfliteTensors.halfToFloat((short) 0x3c00));
-        assertEquals(-2f, TfliteTensors.halfToFloat((short) 0xc000));
-        assertEquals(65504f, TfliteTensors.halfToFloat((short) 0x7bff));
-        assertEquals(0x1p-24f, TfliteTensors.halfToFloat((short) 0x0001), "smallest subnormal");
-        assertTrue(Float.isInfinite(TfliteTensors.halfToFloat((short) 0x7c00)));
-        assertTrue(Float.isNaN(TfliteTensors.halfToFloat((short) 0x7e00)));
-    }
 }

@@ -1,5 +1,6 @@
 package dev.sparse24.runtime.cpu;
 
+import dev.sparse24.testing.RandomWeights;
 import dev.sparse24.format.s24.SampleGraphs;
 import dev.sparse24.graph.DType;
 import dev.sparse24.graph.FusedActivation;
@@ -134,7 +135,7 @@ class CpuExecutorTest {
         Random r = new Random(seed);
         List<GraphTensor> t = new ArrayList<>(s.tensors());
         t.set(9, GraphTensor.compressed("dense/kernel", new int[]{10, 72},
-                CompressedWeights.compress(SampleGraphs.twoFour(r, 10, 72), 10, 72)));
+                CompressedWeights.compress(RandomWeights.twoFour(r, 10, 72), 10, 72)));
         return new Graph(t, s.operators(), s.inputs(), s.outputs(), s.metadata());
     }
 
@@ -143,10 +144,10 @@ class CpuExecutorTest {
         Random r = new Random(seed);
         List<GraphTensor> t = List.of(
                 GraphTensor.activation("x", new int[]{-1, 70}, DType.FLOAT32),
-                GraphTensor.compressed("w1", new int[]{17, 70}, CompressedWeights.compress(SampleGraphs.twoFour(r, 17, 70), 17, 70)),
+                GraphTensor.compressed("w1", new int[]{17, 70}, CompressedWeights.compress(RandomWeights.twoFour(r, 17, 70), 17, 70)),
                 GraphTensor.constant("b1", new int[]{17}, Tensor.of(random(r, 17), 17)),
                 GraphTensor.activation("h", new int[]{-1, 17}, DType.FLOAT32),
-                GraphTensor.compressed("w2", new int[]{3, 17}, CompressedWeights.compress(SampleGraphs.twoFour(r, 3, 17), 3, 17)),
+                GraphTensor.compressed("w2", new int[]{3, 17}, CompressedWeights.compress(RandomWeights.twoFour(r, 3, 17), 3, 17)),
                 GraphTensor.activation("y", new int[]{-1, 3}, DType.FLOAT32));
         return new Graph(t, List.of(
                 new Operator(OpType.FULLY_CONNECTED, new int[]{0, 1, 2}, new int[]{3}, OpOptions.activation(FusedActivation.RELU)),
@@ -210,7 +211,7 @@ class CpuExecutorTest {
         ops.add(new Operator(OpType.CONV_2D, new int[]{0, 1, 2}, new int[]{3},
                 OpOptions.conv(Padding.VALID, 2, 2, 1, 1, FusedActivation.NONE)));
         t.add(GraphTensor.compressed("c2/w", new int[]{12, 1, 1, 8},
-                CompressedWeights.compress(SampleGraphs.twoFour(r, 12, 8), 12, 8)));                        // 4
+                CompressedWeights.compress(RandomWeights.twoFour(r, 12, 8), 12, 8)));                        // 4
         t.add(GraphTensor.constant("c2/b", new int[]{12}, Tensor.of(random(r, 12), 12)));                 // 5
         t.add(GraphTensor.activation("c2", new int[]{1, 4, 4, 12}, DType.FLOAT32));                        // 6
         ops.add(new Operator(OpType.CONV_2D, new int[]{3, 4, 5}, new int[]{6},
@@ -242,7 +243,7 @@ class CpuExecutorTest {
         ops.add(new Operator(OpType.FULLY_CONNECTED, new int[]{18, 19, -1}, new int[]{20},
                 OpOptions.activation(FusedActivation.RELU_N1_TO_1)));
         t.add(GraphTensor.compressed("fc2/w", new int[]{5, 16},
-                CompressedWeights.compress(SampleGraphs.twoFour(r, 5, 16), 5, 16)));                        // 21
+                CompressedWeights.compress(RandomWeights.twoFour(r, 5, 16), 5, 16)));                        // 21
         t.add(GraphTensor.constant("fc2/b", new int[]{5}, Tensor.of(random(r, 5), 5)));                    // 22
         t.add(GraphTensor.activation("fc2", new int[]{1, 5}, DType.FLOAT32));                              // 23
         ops.add(new Operator(OpType.FULLY_CONNECTED, new int[]{20, 21, 22}, new int[]{23},
