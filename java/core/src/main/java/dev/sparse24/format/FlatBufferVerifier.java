@@ -295,15 +295,6 @@ public final class FlatBufferVerifier {
             return FlatBufferVerifier.this.table(followOffset(at, p), p, depth + 1);
         }
 
-        /** Like {@link #table} but a missing field is an error. */
-        public Table requiredTable(int slot, String name) throws ModelFormatException {
-            Table t = table(slot, name);
-            if (t == null) {
-                throw error("required table missing", pos, path + "." + name);
-            }
-            return t;
-        }
-
         /** The string in field {@code slot}, verified and decoded, or null when absent. */
         public String string(int slot, String name) throws ModelFormatException {
             int at = field(slot, name, SIZE_UOFFSET);

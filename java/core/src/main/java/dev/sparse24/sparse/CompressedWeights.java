@@ -25,30 +25,12 @@ import java.util.Arrays;
  *       so that our bytes equal PyTorch's for every dense input.</li>
  * </ul>
  *
- * <p>Values are fp32 today ({@link ValueType#FP32}). The value type is explicit so that fp16,
- * bf16 and int8 storage can be added as further constants with their own storage; the
- * metadata and every index computation here do not depend on it.
+ * <p>Values are fp32 (4 bytes each). Other value types (fp16, bf16, int8) would come with their
+ * own storage; the metadata and every index computation here do not depend on the value type.
  *
  * <p>Immutable: accessors return copies.
  */
 public final class CompressedWeights {
-
-    /** Element type of the stored kept values. Only fp32 exists so far. */
-    public enum ValueType {
-        /** IEEE-754 binary32, 4 bytes per kept value. */
-        FP32(4);
-
-        private final int bytes;
-
-        ValueType(int bytes) {
-            this.bytes = bytes;
-        }
-
-        /** Bytes one stored value occupies. */
-        public int bytes() {
-            return bytes;
-        }
-    }
 
     /** Filler and padding code: kept indices 0 and 1. */
     public static final int PADDING_CODE = 0x4;
@@ -59,7 +41,6 @@ public final class CompressedWeights {
     private final int rows;
     private final int cols;
     private final int paddedCols;
-    private final ValueType valueType;
     private final float[] values;   // [rows, paddedCols / 2]
     private final int[] metadata;   // ceil(rows * paddedCols / 4 / 8) little-endian words
 
@@ -67,7 +48,6 @@ public final class CompressedWeights {
         this.rows = rows;
         this.cols = cols;
         this.paddedCols = paddedColumns(cols);
-        this.valueType = ValueType.FP32;
         this.values = values;
         this.metadata = metadata;
     }
@@ -297,11 +277,6 @@ public final class CompressedWeights {
         return paddedCols / 4;
     }
 
-    /** Element type of the kept values. */
-    public ValueType valueType() {
-        return valueType;
-    }
-
     /** The metadata code of group {@code group} of row {@code row}. */
     public int code(int row, int group) {
         if (row < 0 || row >= rows || group < 0 || group >= groupsPerRow()) {
@@ -339,12 +314,12 @@ public final class CompressedWeights {
 
     /** Bytes of values plus metadata, as stored. */
     public long storedBytes() {
-        return (long) values.length * valueType.bytes() + (long) metadata.length * 4;
+        return (long) values.length * Float.BYTES + (long) metadata.length * 4;
     }
 
     @Override
     public String toString() {
-        return "CompressedWeights[" + rows + ", " + cols + "] " + valueType
+        return "CompressedWeights[" + rows + ", " + cols + "] FP32"
                 + (columnPadding() > 0 ? " (+" + columnPadding() + " padding columns)" : "");
     }
 
