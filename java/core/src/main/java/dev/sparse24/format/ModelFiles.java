@@ -13,7 +13,8 @@ import java.nio.file.Path;
 
 /**
  * One entry point for model files: reads .s24 or .tflite by the FlatBuffers file identifier
- * (bytes 4..8, not the file name), writes either.
+ * (bytes 4..8, not the file name), writes either. Writes are atomic ({@link AtomicFiles}): a
+ * failed or killed write leaves the old file (or none), never a part.
  */
 public final class ModelFiles {
     /** The kinds of model file Sparse24 reads. */
@@ -90,5 +91,22 @@ public final class ModelFiles {
     /** Writes {@code graph} as .tflite (2:4 weights dense with their zeros, as TFLite stores them). */
     public static void writeTflite(Graph graph, Path path) throws IOException {
         TfliteWriter.write(graph, path);
+    }
+
+    /**
+     * Refuses to go on when {@code input} and {@code output} are the same file - the same path
+     * spelled differently, a symbolic link to it or a hard link - since writing the output would
+     * replace the input (a {@code convert X X}). An output that does not exist yet is distinct.
+     *
+     * @throws IllegalArgumentException when they are the same file, naming both paths
+     * @throws IOException              when the file system cannot tell
+     */
+    public static void requireDistinct(Path input, Path output) throws IOException {
+        boolean same = input.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize())
+                || Files.exists(input) && Files.exists(output) && Files.isSameFile(input, output);
+        if (same) {
+            throw new IllegalArgumentException("input " + input + " and output " + output + " are the same file: "
+                    + "writing the output would replace the input; choose another output path");
+        }
     }
 }

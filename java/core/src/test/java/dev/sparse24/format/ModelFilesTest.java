@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,5 +38,28 @@ class ModelFilesTest {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFiles.read(junk));
         assertTrue(e.getMessage().contains("junk.bin") && e.getMessage().contains("\"o, n\""), e.getMessage());
         assertThrows(ModelFormatException.class, () -> ModelFiles.read(new byte[3]));
+    }
+
+    @Test
+    void requireDistinctRefusesTheSameFileUnderAnyName(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("model.s24");
+        S24Writer.write(SampleGraphs.sample(1), model);
+        Path link = Files.createSymbolicLink(dir.resolve("link.s24"), model.getFileName());
+        Path hard = Files.createLink(dir.resolve("hard.s24"), model);
+        for (Path same : new Path[]{model, dir.resolve(".").resolve("model.s24"), link, hard}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ModelFiles.requireDistinct(model, same), same.toString());
+            assertTrue(e.getMessage().contains("same file") && e.getMessage().contains(same.toString()), e.getMessage());
+        }
+        // The same path that does not exist yet is still the same file.
+        Path missing = dir.resolve("missing.s24");
+        assertThrows(IllegalArgumentException.class, () -> ModelFiles.requireDistinct(missing, missing));
+        byte[] before = Files.readAllBytes(model);
+
+        Path other = dir.resolve("other.s24");
+        ModelFiles.requireDistinct(model, other);          // absent output: distinct
+        Files.copy(model, other);
+        ModelFiles.requireDistinct(model, other);          // same bytes, another file: distinct
+        assertArrayEquals(before, Files.readAllBytes(model));
     }
 }

@@ -1,5 +1,6 @@
 package dev.sparse24.format.s24;
 
+import dev.sparse24.format.AtomicFiles;
 import com.google.flatbuffers.FlatBufferBuilder;
 import dev.sparse24.format.ModelMetadata;
 import dev.sparse24.format.s24.fb.ElementType;
@@ -19,7 +20,6 @@ import dev.sparse24.sparse.CompressedWeights;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,9 +103,12 @@ public final class S24Writer {
         return b.sizedByteArray();
     }
 
-    /** Writes {@code graph} to {@code path}. */
+    /**
+     * Writes {@code graph} to {@code path} atomically ({@link AtomicFiles}): a failed or killed
+     * write leaves the old file (or none), never a part.
+     */
     public static void write(Graph graph, Path path) throws IOException {
-        Files.write(path, toBytes(graph));
+        AtomicFiles.write(path, toBytes(graph));
     }
 
     private static int[] ints(List<Integer> l) {

@@ -1,5 +1,6 @@
 package dev.sparse24.format.tflite;
 
+import dev.sparse24.format.AtomicFiles;
 import com.google.flatbuffers.FlatBufferBuilder;
 import dev.sparse24.format.tflite.fb.AddOptions;
 import dev.sparse24.format.tflite.fb.Buffer;
@@ -28,7 +29,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,9 +53,12 @@ public final class TfliteWriter {
     private TfliteWriter() {
     }
 
-    /** Writes {@code graph} to {@code file}. */
+    /**
+     * Writes {@code graph} to {@code file} atomically ({@link AtomicFiles}): a failed or killed
+     * write leaves the old file (or none), never a part.
+     */
     public static void write(Graph graph, Path file) throws IOException {
-        Files.write(file, toBytes(graph));
+        AtomicFiles.write(file, toBytes(graph));
     }
 
     /**
