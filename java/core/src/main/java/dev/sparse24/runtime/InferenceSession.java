@@ -17,6 +17,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>NaN and infinities in inputs are not checked: they propagate as IEEE float arithmetic
  *       does (a NaN pixel gives NaN outputs wherever it reaches a sum; max pooling and ReLU
  *       follow their comparisons).</li>
+ *   <li>Interrupts: a run whose thread is interrupted before or during it (e.g.
+ *       {@code Future.cancel(true)}, {@code shutdownNow}) stops within about one layer and throws
+ *       {@link java.util.concurrent.CancellationException} (cause: {@link InterruptedException}),
+ *       only after every worker of that run has stopped; the thread's interrupt status stays set,
+ *       the outputs are left partly written, and the session stays usable.</li>
  *   <li>{@link #close()} waits for runs in flight, frees the native memory (packed weights,
  *       workspaces) and is idempotent; any call after it throws {@link IllegalStateException}.</li>
  * </ul>
@@ -105,6 +110,8 @@ public final class InferenceSession implements AutoCloseable {
      * @param outputs one buffer per {@link SparseModel#outputs()} entry, in order
      * @throws IllegalArgumentException on a wrong count or size (the message gives expected and given)
      * @throws IllegalStateException    after {@link #close()}
+     * @throws java.util.concurrent.CancellationException when the thread is interrupted before or
+     *                                  during the run (see the class comment)
      */
     public void run(FloatBuffer[] inputs, int batch, FloatBuffer[] outputs) {
         executor.run(inputs, batch, outputs);

@@ -32,7 +32,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * chunks of at most that size, which bounds the workspace memory.
  *
  * <p>Thread-safe. {@link #close()} waits for runs in flight, then frees the native memory;
- * it is idempotent; a run after it throws {@link IllegalStateException}. Arithmetic is IEEE:
+ * it is idempotent; a run after it throws {@link IllegalStateException}. A run whose caller is
+ * interrupted stops after the step each of its workers is in and throws
+ * {@link java.util.concurrent.CancellationException} only once they have all finished (see
+ * {@link RunControl}); the caller's interrupt status stays set. Arithmetic is IEEE:
  * NaN and infinities in inputs propagate as float arithmetic does (max pooling and ReLU keep a
  * NaN only where the comparison lets it through, as in the reference).
  */
@@ -194,17 +197,23 @@ public final class CpuExecutor implements AutoCloseable {
      * @param out one buffer per graph output, at least {@code batch * sampleSize} floats remaining
      * @throws IllegalArgumentException on a wrong count or size (expected and given)
      * @throws IllegalStateException    after {@link #close()}
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted
+     *         before or during the run (cause: {@link InterruptedException}; the interrupt status
+     *         stays set; the outputs are then partly written)
      */
     public void run(FloatBuffer[] in, int batch, FloatBuffer[] out) {
         if (closed) {
             throw new IllegalStateException("session is closed");
         }
         check(in, batch, out);
+        RunControl control = new RunControl(Thread.currentThread());
         lock.readLock().lock();
         try {
             if (closed) {
                 throw new IllegalStateException("session is closed");
             }
+            // An interrupted thread starts nothing (as blocking JDK methods do).
+            control.checkpoint();
             if (batch == 0) {
                 return;
             }
@@ -212,20 +221,23 @@ public final class CpuExecutor implements AutoCloseable {
             if (pool == null || chunk >= batch) {
                 // One chunk on the calling thread: its steps may use the pool themselves.
                 for (int start = 0; start < batch; start += chunk) {
-                    runChunk(in, out, start, Math.min(chunk, batch - start), pool);
+                    runChunk(in, out, start, Math.min(chunk, batch - start), pool, control);
                 }
                 return;
             }
-            runParallel(in, batch, out, chunk);
+            runParallel(in, batch, out, chunk, control);
+        } catch (RunControl.Stopped e) {
+            // Every worker of this run has finished (forkJoin waits for all): safe to give up now.
+            throw control.cancellation();
         } finally {
             lock.readLock().unlock();
         }
     }
 
-    private void runParallel(FloatBuffer[] in, int batch, FloatBuffer[] out, int chunk) {
+    private void runParallel(FloatBuffer[] in, int batch, FloatBuffer[] out, int chunk, RunControl control) {
         int parts = (batch + chunk - 1) / chunk;
-        Frame.forkJoin(pool, parts, p -> runChunk(in, out, p * chunk, Math.min(chunk, batch - p * chunk), null),
-                "a batch chunk");
+        Frame.forkJoin(pool, parts, p -> runChunk(in, out, p * chunk, Math.min(chunk, batch - p * chunk), null, control),
+                control);
     }
 
     private void check(FloatBuffer[] in, int batch, FloatBuffer[] out) {
@@ -265,7 +277,8 @@ public final class CpuExecutor implements AutoCloseable {
         return b.isDirect() && b.order() == ByteOrder.nativeOrder();
     }
 
-    private void runChunk(FloatBuffer[] in, FloatBuffer[] out, int start, int n, ExecutorService stepPool) {
+    private void runChunk(FloatBuffer[] in, FloatBuffer[] out, int start, int n, ExecutorService stepPool,
+                          RunControl control) {
         Workspace ws = idle.pollFirst();
         if (ws == null) {
             ws = newWorkspace();
@@ -273,6 +286,7 @@ public final class CpuExecutor implements AutoCloseable {
         try {
             Frame f = ws.frame;
             f.pool = stepPool;
+            f.control = control;
             System.arraycopy(ws.base, 0, f.values, 0, ws.base.length);
             System.arraycopy(ws.baseTensors, 0, f.tensors, 0, ws.baseTensors.length);
             for (int k = 0; k < inputs.length; k++) {
@@ -301,12 +315,14 @@ public final class CpuExecutor implements AutoCloseable {
             }
             if (PROFILE) {
                 for (int i = 0; i < steps.size(); i++) {
+                    control.checkpoint();
                     long t0 = System.nanoTime();
                     steps.get(i).run(f, n);
                     stepNanos.addAndGet(i, System.nanoTime() - t0);
                 }
             } else {
                 for (PlanStep s : steps) {
+                    control.checkpoint();
                     s.run(f, n);
                 }
             }
@@ -317,6 +333,8 @@ public final class CpuExecutor implements AutoCloseable {
                 }
             }
         } finally {
+            // Only now: every worker this chunk started has finished (Frame.forkJoin waits).
+            ws.frame.control = null;
             idle.addFirst(ws);
         }
     }
