@@ -44,7 +44,8 @@ public final class InferenceSession implements AutoCloseable {
             throw new BackendUnavailableException(Device.CUDA,
                     "this version of Sparse24 has no CUDA runtime yet; use Device.CPU or Device.AUTO");
         }
-        this.executor = new CpuExecutor(model.graph(), options.effectiveThreads(), options.maxBatch());
+        this.executor = new CpuExecutor(model.graph(), options.effectiveThreads(), options.maxBatch(),
+                options.maxWorkspaces(), dev.sparse24.runtime.cpu.Isa.best());
         if (options.device() == Device.AUTO && AUTO_LOGGED.compareAndSet(false, true)) {
             LOG.log(System.Logger.Level.INFO, "Device.AUTO runs on the CPU: no CUDA runtime in this version. "
                     + executor.description());
@@ -76,8 +77,10 @@ public final class InferenceSession implements AutoCloseable {
      *
      * @param input {@code batch * inputSize} floats, batch first
      * @return {@code batch * outputSize} floats
-     * @throws IllegalArgumentException when the model has several inputs or outputs, or the input
-     *                                  length is not {@code batch} times the input size
+     * @throws IllegalArgumentException when the model has several inputs or outputs, the batch is
+     *                                  negative, the input length is not {@code batch} times the
+     *                                  input size, or the output would not fit one array (all
+     *                                  checked before anything is allocated)
      * @throws IllegalStateException    after {@link #close()}
      */
     public float[] run(float[] input, int batch) {
@@ -85,7 +88,23 @@ public final class InferenceSession implements AutoCloseable {
         if (input == null) {
             throw new IllegalArgumentException("input must not be null");
         }
-        float[] out = new float[Math.multiplyExact(Math.max(batch, 0), model.outputs().get(0).sampleSize())];
+        if (executor.isClosed()) {
+            throw new IllegalStateException("session is closed");
+        }
+        if (batch < 0) {
+            throw new IllegalArgumentException("batch must be >= 0, given " + batch);
+        }
+        long need = (long) batch * model.inputs().get(0).sampleSize();
+        if (input.length != need) {
+            throw new IllegalArgumentException("input: expected " + batch + " x " + model.inputs().get(0).sampleSize()
+                    + " = " + need + " floats, given " + input.length);
+        }
+        long outSize = (long) batch * model.outputs().get(0).sampleSize();
+        if (outSize > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("batch " + batch + " gives " + outSize
+                    + " output floats, more than one array holds; run it in parts or into a FloatBuffer");
+        }
+        float[] out = new float[(int) outSize];
         run(FloatBuffer.wrap(input), batch, FloatBuffer.wrap(out));
         return out;
     }

@@ -116,6 +116,9 @@ public final class SparseModel {
      *
      * @throws BackendUnavailableException when {@code options.device()} is CUDA (not available in
      *                                     this version); AUTO runs on the CPU and logs why, once
+     * @throws IllegalArgumentException    when {@code options.maxBatch()} is too large for this
+     *                                     model's activations (checked before anything is
+     *                                     allocated; the message gives the largest value)
      */
     public InferenceSession newSession(SessionOptions options) {
         return new InferenceSession(this, options);

@@ -12,7 +12,6 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,7 +28,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Threading: one pool of {@code threads} workers (the calling thread is one of them) splits a
  * batch into chunks, or - for a batch too small to split - the work inside each GEMM step; OpenBLAS is set to one thread because the cores are already ours
  * (reference.md section 6: mixing pools stalled). Batches larger than {@code maxBatch} run in
- * chunks of at most that size, which bounds the workspace memory.
+ * chunks of at most that size, which bounds the workspace memory; at most {@code maxWorkspaces}
+ * workspaces exist ({@link WorkspacePool}: callers beyond wait), which bounds it across callers.
  *
  * <p>Thread-safe. {@link #close()} waits for runs in flight, then frees the native memory;
  * it is idempotent; a run after it throws {@link IllegalStateException}. A run whose caller is
@@ -62,8 +62,7 @@ public final class CpuExecutor implements AutoCloseable {
     private final int sparseLayers;
     private final int gemmLayers;
     private final ExecutorService pool;
-    private final ConcurrentLinkedDeque<Workspace> idle = new ConcurrentLinkedDeque<>();
-    private final List<Workspace> workspaces = new ArrayList<>();
+    private final WorkspacePool workspaces;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
@@ -76,16 +75,32 @@ public final class CpuExecutor implements AutoCloseable {
      * @throws IllegalArgumentException when the graph holds an unsupported op or inconsistent shapes
      */
     public CpuExecutor(Graph graph, int threads, int maxBatch) {
-        this(graph, threads, maxBatch, Isa.best());
+        this(graph, threads, maxBatch, 0, Isa.best());
     }
 
     /** As {@link #CpuExecutor(Graph, int, int)} on a forced ISA (tests: {@link Isa#JAVA}). */
     public CpuExecutor(Graph graph, int threads, int maxBatch, Isa isa) {
-        if (threads < 1 || maxBatch < 1) {
-            throw new IllegalArgumentException("threads and maxBatch must be >= 1, given " + threads + ", " + maxBatch);
+        this(graph, threads, maxBatch, 0, isa);
+    }
+
+    /**
+     * As {@link #CpuExecutor(Graph, int, int)} with a cap on the workspaces.
+     *
+     * @param maxWorkspaces the most workspaces (scratch sets of {@code maxBatch} items) kept;
+     *                      runs beyond wait for a free one. 0: {@code max(threads, available
+     *                      processors)}
+     * @throws IllegalArgumentException also when a workspace buffer of {@code maxBatch} items
+     *                                  would exceed 2^31-1 floats (checked before anything is
+     *                                  allocated; the message gives the largest maxBatch)
+     */
+    public CpuExecutor(Graph graph, int threads, int maxBatch, int maxWorkspaces, Isa isa) {
+        if (threads < 1 || maxBatch < 1 || maxWorkspaces < 0) {
+            throw new IllegalArgumentException("threads and maxBatch must be >= 1 and maxWorkspaces >= 0, given "
+                    + threads + ", " + maxBatch + ", " + maxWorkspaces);
         }
         this.graph = graph;
         this.shapes = GraphShapes.of(graph);
+        checkMaxBatch(graph, shapes, maxBatch);
         this.threads = threads;
         this.maxBatch = maxBatch;
         this.isa = isa;
@@ -136,6 +151,24 @@ public final class CpuExecutor implements AutoCloseable {
             Blas.init(1);
         }
         pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, daemonThreads()) : null;
+        workspaces = new WorkspacePool(() -> new Workspace(root, shapes, maxBatch, threads, scratchFloats),
+                maxWorkspaces > 0 ? maxWorkspaces : WorkspacePool.defaultCapacity(threads));
+    }
+
+    /** Refuses a maxBatch whose activation buffers could not be allocated (Java arrays and buffers end at 2^31-1). */
+    private static void checkMaxBatch(Graph graph, GraphShapes shapes, int maxBatch) {
+        int largest = -1;
+        for (int t = 0; t < graph.tensors().size(); t++) {
+            if (shapes.shape(t) != null && (largest < 0 || shapes.sampleSize(t) > shapes.sampleSize(largest))) {
+                largest = t;
+            }
+        }
+        if (largest >= 0 && (long) maxBatch * shapes.sampleSize(largest) > Integer.MAX_VALUE) {
+            int size = shapes.sampleSize(largest);
+            throw new IllegalArgumentException("maxBatch " + maxBatch + " is too large for this model: tensor '"
+                    + graph.tensor(largest).name() + "' holds " + size + " floats per item and a buffer at most "
+                    + Integer.MAX_VALUE + " floats, so maxBatch can be at most " + Integer.MAX_VALUE / size);
+        }
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads() {
@@ -219,9 +252,14 @@ public final class CpuExecutor implements AutoCloseable {
             }
             int chunk = Math.min(maxBatch, pool == null ? batch : (batch + threads - 1) / threads);
             if (pool == null || chunk >= batch) {
-                // One chunk on the calling thread: its steps may use the pool themselves.
-                for (int start = 0; start < batch; start += chunk) {
-                    runChunk(in, out, start, Math.min(chunk, batch - start), pool, control);
+                // On the calling thread, chunk after chunk: its steps may use the pool themselves.
+                Workspace ws = workspaces.acquire(control);
+                try {
+                    for (int start = 0; start < batch; start += chunk) {
+                        runChunk(ws, in, out, start, Math.min(chunk, batch - start), pool, control);
+                    }
+                } finally {
+                    workspaces.release(ws);
                 }
                 return;
             }
@@ -234,10 +272,33 @@ public final class CpuExecutor implements AutoCloseable {
         }
     }
 
+    /**
+     * Chunks of {@code chunk} items over the caller and the pool: one worker per workspace the
+     * caller could take (the first waited for, the others only if free), each taking the next
+     * chunk until none is left. Workers never wait for a workspace themselves, so a full pool
+     * cannot stall the step workers another run is waiting for.
+     */
     private void runParallel(FloatBuffer[] in, int batch, FloatBuffer[] out, int chunk, RunControl control) {
         int parts = (batch + chunk - 1) / chunk;
-        Frame.forkJoin(pool, parts, p -> runChunk(in, out, p * chunk, Math.min(chunk, batch - p * chunk), null, control),
-                control);
+        Workspace[] held = new Workspace[Math.min(threads, parts)];
+        held[0] = workspaces.acquire(control);
+        int workers = 1;
+        while (workers < held.length && (held[workers] = workspaces.tryAcquire()) != null) {
+            workers++;
+        }
+        AtomicInteger next = new AtomicInteger();
+        try {
+            Frame.forkJoin(pool, workers, w -> {
+                for (int c = next.getAndIncrement(); c < parts; c = next.getAndIncrement()) {
+                    runChunk(held[w], in, out, c * chunk, Math.min(chunk, batch - c * chunk), null, control);
+                }
+            }, control);
+        } finally {
+            // forkJoin returned: every worker has finished with its workspace.
+            for (int w = 0; w < workers; w++) {
+                workspaces.release(held[w]);
+            }
+        }
     }
 
     private void check(FloatBuffer[] in, int batch, FloatBuffer[] out) {
@@ -277,14 +338,10 @@ public final class CpuExecutor implements AutoCloseable {
         return b.isDirect() && b.order() == ByteOrder.nativeOrder();
     }
 
-    private void runChunk(FloatBuffer[] in, FloatBuffer[] out, int start, int n, ExecutorService stepPool,
-                          RunControl control) {
-        Workspace ws = idle.pollFirst();
-        if (ws == null) {
-            ws = newWorkspace();
-        }
+    private void runChunk(Workspace ws, FloatBuffer[] in, FloatBuffer[] out, int start, int n,
+                          ExecutorService stepPool, RunControl control) {
+        Frame f = ws.frame;
         try {
-            Frame f = ws.frame;
             f.pool = stepPool;
             f.control = control;
             System.arraycopy(ws.base, 0, f.values, 0, ws.base.length);
@@ -333,9 +390,8 @@ public final class CpuExecutor implements AutoCloseable {
                 }
             }
         } finally {
-            // Only now: every worker this chunk started has finished (Frame.forkJoin waits).
-            ws.frame.control = null;
-            idle.addFirst(ws);
+            f.control = null;
+            f.pool = null;
         }
     }
 
@@ -347,65 +403,14 @@ public final class CpuExecutor implements AutoCloseable {
         return c;
     }
 
-    private Workspace newWorkspace() {
-        Workspace ws = new Workspace();
-        synchronized (workspaces) {
-            workspaces.add(ws);
-        }
-        return ws;
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
     }
 
-    /**
-     * Native buffers of one pass: every activation that owns storage (as tensors, which the
-     * kernels' row-split entry point takes), and one im2col scratch per worker.
-     */
-    private final class Workspace {
-        final List<Tensor> memory = new ArrayList<>();
-        final FloatBuffer[] base = new FloatBuffer[graph.tensors().size()];
-        final Tensor[] baseTensors = new Tensor[graph.tensors().size()];
-        final Frame frame;
-
-        Workspace() {
-            for (int t = 0; t < base.length; t++) {
-                if (root[t] == t && shapes.shape(t) != null) {
-                    baseTensors[t] = allocate((long) maxBatch * shapes.sampleSize(t));
-                }
-            }
-            for (int t = 0; t < base.length; t++) {
-                if (shapes.shape(t) != null) {
-                    baseTensors[t] = baseTensors[root[t]];
-                    base[t] = baseTensors[t].buffer();
-                }
-            }
-            FloatBuffer[] scratch = new FloatBuffer[threads];
-            for (int p = 0; p < threads && scratchFloats > 0; p++) {
-                scratch[p] = allocate(scratchFloats).buffer();
-            }
-            frame = new Frame(base.length, scratch);
-        }
-
-        private Tensor allocate(long floats) {
-            if (floats > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("a workspace buffer of " + floats
-                        + " floats is too large; lower maxBatch");
-            }
-            Tensor t = Tensor.zeros((int) Math.max(floats, 1));
-            memory.add(t);
-            return t;
-        }
-
-        void free() {
-            // Explicitly, not at garbage collection: a closed session gives its memory back now.
-            memory.forEach(t -> t.pointer().close());
-            memory.clear();
-        }
-    }
-
-    /** Number of workspaces made so far (as many as runs ever overlapped). */
+    /** Number of workspaces made so far (at most the pool's cap). */
     int workspaceCount() {
-        synchronized (workspaces) {
-            return workspaces.size();
-        }
+        return workspaces.created();
     }
 
     /** Waits for runs in flight, then frees all native memory; idempotent. */
@@ -420,11 +425,7 @@ public final class CpuExecutor implements AutoCloseable {
             if (pool != null) {
                 pool.shutdownNow();
             }
-            synchronized (workspaces) {
-                workspaces.forEach(Workspace::free);
-                workspaces.clear();
-            }
-            idle.clear();
+            workspaces.freeAll();
             if (PROFILE) {
                 StringBuilder b = new StringBuilder("time per step (sparse24.profile):");
                 for (int i = 0; i < steps.size(); i++) {
