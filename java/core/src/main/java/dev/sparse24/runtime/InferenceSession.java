@@ -45,7 +45,7 @@ public final class InferenceSession implements AutoCloseable {
                     "this version of Sparse24 has no CUDA runtime yet; use Device.CPU or Device.AUTO");
         }
         this.executor = new CpuExecutor(model.graph(), options.effectiveThreads(), options.maxBatch(),
-                options.maxWorkspaces(), dev.sparse24.runtime.cpu.Isa.best());
+                options.maxWorkspaces(), options.profiling(), dev.sparse24.runtime.cpu.Isa.best());
         if (options.device() == Device.AUTO && AUTO_LOGGED.compareAndSet(false, true)) {
             LOG.log(System.Logger.Level.INFO, "Device.AUTO runs on the CPU: no CUDA runtime in this version. "
                     + executor.description());

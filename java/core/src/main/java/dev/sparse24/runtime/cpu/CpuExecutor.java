@@ -1,35 +1,31 @@
 package dev.sparse24.runtime.cpu;
 
-import dev.sparse24.graph.FusedActivation;
 import dev.sparse24.graph.Graph;
-import dev.sparse24.graph.OpType;
-import dev.sparse24.graph.Operator;
+import dev.sparse24.graph.ShapeInference;
 import dev.sparse24.tensor.Blas;
-import dev.sparse24.tensor.Tensor;
 
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.IntConsumer;
 
 /**
- * A graph compiled once for the CPU: one {@link PlanStep} per operator (2:4 FULLY_CONNECTED and
- * CONV_2D through {@link SparseGemm}, dense ones through OpenBLAS, the rest in Java), RESHAPE as a
- * view of its input, and a pool of workspaces (one buffer per activation plus im2col scratch,
- * in native memory) so that concurrent runs never share scratch: a pass takes a workspace,
- * uses it alone and gives it back.
+ * Runs an {@link ExecutionPlan} on the CPU: schedules a batch over the worker pool, binds the
+ * caller's buffers into a workspace's frame, runs the steps. The plan says what runs,
+ * {@link WorkspacePool} owns the scratch memory (one buffer per activation plus im2col scratch,
+ * native), {@link StepProfile} times steps when asked; concurrent runs never share scratch: a
+ * pass takes a workspace, uses it alone and gives it back.
  *
  * <p>Threading: one pool of {@code threads} workers (the calling thread is one of them) splits a
- * batch into chunks, or - for a batch too small to split - the work inside each GEMM step; OpenBLAS is set to one thread because the cores are already ours
- * (reference.md section 6: mixing pools stalled). Batches larger than {@code maxBatch} run in
- * chunks of at most that size, which bounds the workspace memory; at most {@code maxWorkspaces}
- * workspaces exist ({@link WorkspacePool}: callers beyond wait), which bounds it across callers.
+ * batch into chunks, or - for a batch too small to split - the work inside each GEMM step.
+ * OpenBLAS is set to one thread because the cores are already ours (reference.md section 6:
+ * mixing pools stalled); that setting is process-wide (OpenBLAS has one thread count). Batches
+ * larger than {@code maxBatch} run in chunks of at most that size, which bounds the workspace
+ * memory; at most {@code maxWorkspaces} workspaces exist (callers beyond wait), which bounds it
+ * across callers.
  *
  * <p>Thread-safe. {@link #close()} waits for runs in flight, then frees the native memory;
  * it is idempotent; a run after it throws {@link IllegalStateException}. A run whose caller is
@@ -40,31 +36,20 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * NaN only where the comparison lets it through, as in the reference).
  */
 public final class CpuExecutor implements AutoCloseable {
-    private final Graph graph;
-    private final GraphShapes shapes;
-    private final List<PlanStep> steps = new ArrayList<>();
-    // -Dsparse24.profile=true: time every step and log the totals at close (what a user tuning a
-    // model asks first: which layer takes the time). Off, it costs one branch per step.
-    private static final boolean PROFILE = Boolean.getBoolean("sparse24.profile");
-    private final AtomicLongArray stepNanos;
-    private final List<String> stepNames = new ArrayList<>();
-    private final int[] root;             // the tensor whose buffer holds tensor t (RESHAPE views)
-    private final int[][] aliases;        // (output, input) of each view, in op order
-    private final boolean[] produced;     // written by a step (not a view, not an input)
+    private final ExecutionPlan plan;
     private final int[] inputs;
     private final int[] outputs;
     private final int[] inputSample;
     private final int[] outputSample;
     private final int threads;
     private final int maxBatch;
-    private final long scratchFloats;
     private final Isa isa;
-    private final int sparseLayers;
-    private final int gemmLayers;
+    private final StepProfile profile;     // null unless profiling
     private final ExecutorService pool;
     private final WorkspacePool workspaces;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile boolean closed;
+    private volatile IntConsumer beforeStep; // tests only: see beforeStep(IntConsumer)
 
     /**
      * Compiles {@code graph} for this CPU (the widest ISA the native kernels run here, or the Java
@@ -75,100 +60,45 @@ public final class CpuExecutor implements AutoCloseable {
      * @throws IllegalArgumentException when the graph holds an unsupported op or inconsistent shapes
      */
     public CpuExecutor(Graph graph, int threads, int maxBatch) {
-        this(graph, threads, maxBatch, 0, Isa.best());
+        this(graph, threads, maxBatch, 0, false, Isa.best());
     }
 
     /** As {@link #CpuExecutor(Graph, int, int)} on a forced ISA (tests: {@link Isa#JAVA}). */
     public CpuExecutor(Graph graph, int threads, int maxBatch, Isa isa) {
-        this(graph, threads, maxBatch, 0, isa);
+        this(graph, threads, maxBatch, 0, false, isa);
     }
 
     /**
-     * As {@link #CpuExecutor(Graph, int, int)} with a cap on the workspaces.
+     * As {@link #CpuExecutor(Graph, int, int)} with every setting.
      *
      * @param maxWorkspaces the most workspaces (scratch sets of {@code maxBatch} items) kept;
      *                      runs beyond wait for a free one. 0: {@code max(threads, available
      *                      processors)}
+     * @param profiling     time every step and log the totals at close (INFO)
      * @throws IllegalArgumentException also when a workspace buffer of {@code maxBatch} items
      *                                  would exceed 2^31-1 floats (checked before anything is
      *                                  allocated; the message gives the largest maxBatch)
      */
-    public CpuExecutor(Graph graph, int threads, int maxBatch, int maxWorkspaces, Isa isa) {
+    public CpuExecutor(Graph graph, int threads, int maxBatch, int maxWorkspaces, boolean profiling, Isa isa) {
         if (threads < 1 || maxBatch < 1 || maxWorkspaces < 0) {
             throw new IllegalArgumentException("threads and maxBatch must be >= 1 and maxWorkspaces >= 0, given "
                     + threads + ", " + maxBatch + ", " + maxWorkspaces);
         }
-        this.graph = graph;
-        this.shapes = GraphShapes.of(graph);
-        checkMaxBatch(graph, shapes, maxBatch);
+        this.plan = new ExecutionPlan(graph, maxBatch, isa);
         this.threads = threads;
         this.maxBatch = maxBatch;
         this.isa = isa;
-        int n = graph.tensors().size();
-        root = new int[n];
-        for (int t = 0; t < n; t++) {
-            root[t] = t;
-        }
-        produced = new boolean[n];
-        List<int[]> views = new ArrayList<>();
-        int sparse = 0;
-        int gemm = 0;
-        try {
-            for (Operator op : graph.operators()) {
-                PlanStep step = compile(op);
-                if (step == null) {
-                    root[op.output(0)] = root[op.input(0)];
-                    views.add(new int[]{op.output(0), op.input(0)});
-                    continue;
-                }
-                if (step instanceof GemmStep g) {
-                    gemm++;
-                    sparse += g.isSparse() ? 1 : 0;
-                }
-                steps.add(step);
-                stepNames.add(op.type() + " -> " + graph.tensor(op.output(0)).name()
-                        + (step instanceof GemmStep g && g.isSparse() ? " (2:4)" : ""));
-                produced[op.output(0)] = true;
-            }
-        } catch (RuntimeException e) {
-            steps.forEach(PlanStep::close);
-            throw e;
-        }
-        sparseLayers = sparse;
-        gemmLayers = gemm;
-        stepNanos = new AtomicLongArray(steps.size());
-        aliases = views.toArray(new int[0][]);
-        inputs = graph.inputs();
-        outputs = graph.outputs();
-        inputSample = Arrays.stream(inputs).map(shapes::sampleSize).toArray();
-        outputSample = Arrays.stream(outputs).map(shapes::sampleSize).toArray();
-        long scratch = 0;
-        for (PlanStep s : steps) {
-            scratch = Math.max(scratch, s.scratchFloats(maxBatch));
-        }
-        scratchFloats = scratch;
-        if (gemm > sparse) {
+        inputs = plan.inputs;
+        outputs = plan.outputs;
+        inputSample = plan.inputSample;
+        outputSample = plan.outputSample;
+        profile = profiling ? new StepProfile(plan.stepNames) : null;
+        if (plan.gemmLayers > plan.sparseLayers) {
             Blas.init(1);
         }
         pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, daemonThreads()) : null;
-        workspaces = new WorkspacePool(() -> new Workspace(root, shapes, maxBatch, threads, scratchFloats),
+        workspaces = new WorkspacePool(() -> plan.newWorkspace(threads),
                 maxWorkspaces > 0 ? maxWorkspaces : WorkspacePool.defaultCapacity(threads));
-    }
-
-    /** Refuses a maxBatch whose activation buffers could not be allocated (Java arrays and buffers end at 2^31-1). */
-    private static void checkMaxBatch(Graph graph, GraphShapes shapes, int maxBatch) {
-        int largest = -1;
-        for (int t = 0; t < graph.tensors().size(); t++) {
-            if (shapes.shape(t) != null && (largest < 0 || shapes.sampleSize(t) > shapes.sampleSize(largest))) {
-                largest = t;
-            }
-        }
-        if (largest >= 0 && (long) maxBatch * shapes.sampleSize(largest) > Integer.MAX_VALUE) {
-            int size = shapes.sampleSize(largest);
-            throw new IllegalArgumentException("maxBatch " + maxBatch + " is too large for this model: tensor '"
-                    + graph.tensor(largest).name() + "' holds " + size + " floats per item and a buffer at most "
-                    + Integer.MAX_VALUE + " floats, so maxBatch can be at most " + Integer.MAX_VALUE / size);
-        }
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads() {
@@ -180,23 +110,9 @@ public final class CpuExecutor implements AutoCloseable {
         };
     }
 
-    /** The step for {@code op}, or null when it is a view (a RESHAPE without activation). */
-    private PlanStep compile(Operator op) {
-        return switch (op.type()) {
-            case FULLY_CONNECTED, CONV_2D -> new GemmStep(graph, op, shapes, isa, maxBatch);
-            case DEPTHWISE_CONV_2D -> new JavaSteps.Depthwise(graph, op, shapes);
-            case MAX_POOL_2D, AVERAGE_POOL_2D -> new JavaSteps.Pool(op, shapes);
-            case SOFTMAX -> new JavaSteps.Softmax(op, shapes);
-            case MEAN -> new JavaSteps.Mean(graph, op, shapes);
-            case ADD, MUL -> new JavaSteps.Binary(graph, op, shapes);
-            case RELU, RELU6, LOGISTIC, TANH -> new JavaSteps.Unary(op, shapes);
-            case RESHAPE -> op.options().activation() == FusedActivation.NONE ? null : new JavaSteps.Copy(op, shapes);
-        };
-    }
-
     /** The inferred activation shapes (batch of one). */
-    public GraphShapes shapes() {
-        return shapes;
+    public ShapeInference shapes() {
+        return plan.shapes;
     }
 
     /** The ISA of the 2:4 kernels ({@link Isa#JAVA}: the plain-Java reference). */
@@ -215,7 +131,7 @@ public final class CpuExecutor implements AutoCloseable {
                 ? "2:4 layers on the plain-Java reference" + (NativeLibrary.failure() != null
                 ? " (native kernels unavailable: " + NativeLibrary.failure() + ")" : "")
                 : "2:4 layers on native " + isa + " kernels";
-        return "CPU: " + kernels + ", " + sparseLayers + " of " + gemmLayers + " GEMM layers 2:4, dense ones on OpenBLAS, "
+        return "CPU: " + kernels + ", " + plan.sparseLayers + " of " + plan.gemmLayers + " GEMM layers 2:4, dense ones on OpenBLAS, "
                 + threads + " thread" + (threads == 1 ? "" : "s") + ", max batch " + maxBatch;
     }
 
@@ -316,7 +232,7 @@ public final class CpuExecutor implements AutoCloseable {
         for (int k = 0; k < in.length; k++) {
             long need = (long) batch * inputSample[k];
             if (in[k] == null || in[k].remaining() != need) {
-                throw new IllegalArgumentException("input " + k + " (" + graph.tensor(inputs[k]).name() + "): expected "
+                throw new IllegalArgumentException("input " + k + " (" + plan.graph.tensor(inputs[k]).name() + "): expected "
                         + batch + " x " + inputSample[k] + " = " + need + " floats, given "
                         + (in[k] == null ? "null" : in[k].remaining()));
             }
@@ -324,7 +240,7 @@ public final class CpuExecutor implements AutoCloseable {
         for (int k = 0; k < out.length; k++) {
             long need = (long) batch * outputSample[k];
             if (out[k] == null || out[k].remaining() < need) {
-                throw new IllegalArgumentException("output " + k + " (" + graph.tensor(outputs[k]).name()
+                throw new IllegalArgumentException("output " + k + " (" + plan.graph.tensor(outputs[k]).name()
                         + "): expected room for " + batch + " x " + outputSample[k] + " = " + need + " floats, given "
                         + (out[k] == null ? "null" : out[k].remaining()));
             }
@@ -360,29 +276,17 @@ public final class CpuExecutor implements AutoCloseable {
             boolean[] bound = new boolean[outputs.length];
             for (int k = 0; k < outputs.length; k++) {
                 int t = outputs[k];
-                if (produced[t] && usableInPlace(out[k]) && countOf(outputs, t) == 1) {
+                if (plan.produced[t] && usableInPlace(out[k]) && countOf(outputs, t) == 1) {
                     f.values[t] = Frame.slice(out[k], out[k].position() + start * outputSample[k], n * outputSample[k]);
                     f.tensors[t] = null;
                     bound[k] = true;
                 }
             }
-            for (int[] a : aliases) {
+            for (int[] a : plan.aliases) {
                 f.values[a[0]] = f.values[a[1]];
                 f.tensors[a[0]] = f.tensors[a[1]];
             }
-            if (PROFILE) {
-                for (int i = 0; i < steps.size(); i++) {
-                    control.checkpoint();
-                    long t0 = System.nanoTime();
-                    steps.get(i).run(f, n);
-                    stepNanos.addAndGet(i, System.nanoTime() - t0);
-                }
-            } else {
-                for (PlanStep s : steps) {
-                    control.checkpoint();
-                    s.run(f, n);
-                }
-            }
+            runSteps(f, n, control);
             for (int k = 0; k < outputs.length; k++) {
                 if (!bound[k]) {
                     out[k].put(out[k].position() + start * outputSample[k], f.values[outputs[k]], 0,
@@ -392,6 +296,23 @@ public final class CpuExecutor implements AutoCloseable {
         } finally {
             f.control = null;
             f.pool = null;
+        }
+    }
+
+    private void runSteps(Frame f, int n, RunControl control) {
+        IntConsumer hook = beforeStep;
+        for (int i = 0; i < plan.steps.size(); i++) {
+            control.checkpoint();
+            if (hook != null) {
+                hook.accept(i);
+            }
+            if (profile == null) {
+                plan.steps.get(i).run(f, n);
+            } else {
+                long t0 = System.nanoTime();
+                plan.steps.get(i).run(f, n);
+                profile.add(i, System.nanoTime() - t0);
+            }
         }
     }
 
@@ -413,6 +334,19 @@ public final class CpuExecutor implements AutoCloseable {
         return workspaces.created();
     }
 
+    /** Milliseconds spent in plan step {@code step} so far, or -1 when not profiling. */
+    double profiledMillis(int step) {
+        return profile == null ? -1 : profile.millis(step);
+    }
+
+    /**
+     * Tests only: {@code hook} is called with the step index on the worker thread, before each
+     * step of every pass (lets a test hold a pass mid-flight); null removes it.
+     */
+    void beforeStep(IntConsumer hook) {
+        beforeStep = hook;
+    }
+
     /** Waits for runs in flight, then frees all native memory; idempotent. */
     @Override
     public void close() {
@@ -426,15 +360,10 @@ public final class CpuExecutor implements AutoCloseable {
                 pool.shutdownNow();
             }
             workspaces.freeAll();
-            if (PROFILE) {
-                StringBuilder b = new StringBuilder("time per step (sparse24.profile):");
-                for (int i = 0; i < steps.size(); i++) {
-                    b.append(String.format(java.util.Locale.ROOT, "%n  %2d %-50s %10.3f ms", i, stepNames.get(i),
-                            stepNanos.get(i) / 1e6));
-                }
-                System.getLogger(CpuExecutor.class.getName()).log(System.Logger.Level.INFO, b.toString());
+            if (profile != null) {
+                System.getLogger(CpuExecutor.class.getName()).log(System.Logger.Level.INFO, profile.report());
             }
-            steps.forEach(PlanStep::close);
+            plan.close();
         } finally {
             lock.writeLock().unlock();
         }

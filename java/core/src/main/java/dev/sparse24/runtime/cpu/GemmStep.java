@@ -6,6 +6,7 @@ import dev.sparse24.graph.GraphTensor;
 import dev.sparse24.graph.OpOptions;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
+import dev.sparse24.graph.ShapeInference;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 
@@ -55,7 +56,7 @@ final class GemmStep implements PlanStep {
      * (forced by tests, or when the native library cannot load) im2col and bias/activation run
      * on their Java twins too.
      */
-    GemmStep(Graph graph, Operator op, GraphShapes shapes, Isa isa, int maxBatch) {
+    GemmStep(Graph graph, Operator op, ShapeInference shapes, Isa isa, int maxBatch) {
         this.in = op.input(0);
         this.out = op.output(0);
         this.conv = op.type() == OpType.CONV_2D;

@@ -51,6 +51,11 @@ public final class SparseGemm implements AutoCloseable {
         Strategy(int code) {
             this.code = code;
         }
+
+        /** The code sparse24_gemm.h gives this strategy (S24_STRATEGY_*). */
+        int code() {
+            return code;
+        }
     }
 
     private final CompressedWeights weights;

@@ -1,5 +1,6 @@
 package dev.sparse24.runtime.cpu;
 
+import dev.sparse24.graph.ShapeInference;
 import dev.sparse24.tensor.Tensor;
 
 import java.nio.FloatBuffer;
@@ -23,7 +24,7 @@ final class Workspace {
      * @param shapes        the activation shapes; tensors without one get no buffer
      * @param scratchFloats floats of each worker's im2col scratch (0: none)
      */
-    Workspace(int[] root, GraphShapes shapes, int maxBatch, int workers, long scratchFloats) {
+    Workspace(int[] root, ShapeInference shapes, int maxBatch, int workers, long scratchFloats) {
         base = new FloatBuffer[root.length];
         baseTensors = new Tensor[root.length];
         try {

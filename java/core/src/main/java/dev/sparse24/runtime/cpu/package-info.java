@@ -4,6 +4,6 @@
  * plain-Java reference ({@link dev.sparse24.runtime.cpu.SparseGemmReference}) as oracle and
  * fallback; and the compiled execution plan of a whole graph
  * ({@link dev.sparse24.runtime.cpu.CpuExecutor}, shapes from
- * {@link dev.sparse24.runtime.cpu.GraphShapes}) behind {@link dev.sparse24.runtime.InferenceSession}.
+ * {@link dev.sparse24.graph.ShapeInference}) behind {@link dev.sparse24.runtime.InferenceSession}.
  */
 package dev.sparse24.runtime.cpu;

@@ -9,6 +9,7 @@ import dev.sparse24.graph.OpOptions;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
 import dev.sparse24.graph.ReferenceEvaluator;
+import dev.sparse24.graph.ShapeInference;
 import dev.sparse24.nn.Padding;
 import dev.sparse24.sparse.CompressedWeights;
 import dev.sparse24.tensor.Tensor;
@@ -69,7 +70,7 @@ class CpuExecutorTest {
     static void assertMatchesReference(Graph g, long seed) {
         ReferenceEvaluator ref = new ReferenceEvaluator(g);
         Random r = new Random(seed);
-        GraphShapes shapes = GraphShapes.of(g);
+        ShapeInference shapes = ShapeInference.of(g);
         int in = g.inputs()[0];
         int out = g.outputs()[0];
         int inSize = shapes.sampleSize(in);
@@ -255,7 +256,7 @@ class CpuExecutorTest {
     @Test
     void largeBatchSplitsIntoChunksOverThreads() {
         Graph g = sample(4);
-        GraphShapes shapes = GraphShapes.of(g);
+        ShapeInference shapes = ShapeInference.of(g);
         int inSize = shapes.sampleSize(g.inputs()[0]);
         int outSize = shapes.sampleSize(g.outputs()[0]);
         float[] x = random(new Random(9), 64 * inSize);
@@ -296,7 +297,7 @@ class CpuExecutorTest {
     @Test
     void workspacesAreReusedAcrossRuns() {
         Graph g = sample(2);
-        GraphShapes shapes = GraphShapes.of(g);
+        ShapeInference shapes = ShapeInference.of(g);
         int inSize = shapes.sampleSize(g.inputs()[0]);
         CpuExecutor e = new CpuExecutor(g, 1, 4);
         for (int i = 0; i < 20; i++) {
@@ -310,7 +311,7 @@ class CpuExecutorTest {
 
     @Test
     void shapesOfTheSampleGraph() {
-        GraphShapes s = GraphShapes.of(sample(1));
+        ShapeInference s = ShapeInference.of(sample(1));
         assertEquals("[1, 6, 6, 8]", Arrays.toString(s.shape(3)));
         assertEquals("[1, 72]", Arrays.toString(s.shape(8)));
         assertEquals("[1, 1]", Arrays.toString(s.shape(16)));

@@ -64,7 +64,7 @@ class WorkspacePoolTest {
             want = CpuExecutorTest.run(alone, x, 32, 10);
         }
         // Cap 1: a split batch gets one workspace, so its chunks run one after another on one worker.
-        try (CpuExecutor e = new CpuExecutor(g, 4, 8, 1, Isa.best())) {
+        try (CpuExecutor e = new CpuExecutor(g, 4, 8, 1, false, Isa.best())) {
             ExecutorService callers = Executors.newFixedThreadPool(4);
             try {
                 List<Future<float[]>> results = new ArrayList<>();
