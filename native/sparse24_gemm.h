@@ -24,6 +24,15 @@
 // Batches up to this size use the gather kernel under STRATEGY_AUTO.
 #define S24_GATHER_MAX_BATCH 8
 
+// The constants Java mirrors (SparseGemm.GATHER_MAX_BATCH, SparseGemm.Strategy codes, Isa
+// levels), read back by a Java test that they agree: which = 0 gather max batch, 1-3 strategy
+// AUTO/GATHER/BROADCAST, 4-6 ISA scalar/AVX2/AVX-512; -1 for anything else.
+static inline int s24_constant(int which) {
+    static const int values[] = {S24_GATHER_MAX_BATCH, S24_STRATEGY_AUTO, S24_STRATEGY_GATHER,
+                                 S24_STRATEGY_BROADCAST, S24_ISA_SCALAR, S24_ISA_AVX2, S24_ISA_AVX512};
+    return which >= 0 && which < (int)(sizeof(values) / sizeof(values[0])) ? values[which] : -1;
+}
+
 static inline int s24_cpu_isa() {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))

@@ -17,6 +17,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>NaN and infinities in inputs are not checked: they propagate as IEEE float arithmetic
  *       does (a NaN pixel gives NaN outputs wherever it reaches a sum; max pooling and ReLU
  *       follow their comparisons).</li>
+ *   <li>Interrupts: a run whose thread is interrupted before or during it (e.g.
+ *       {@code Future.cancel(true)}, {@code shutdownNow}) stops within about one layer and throws
+ *       {@link java.util.concurrent.CancellationException} (cause: {@link InterruptedException}),
+ *       only after every worker of that run has stopped; the thread's interrupt status stays set,
+ *       the outputs are left partly written, and the session stays usable.</li>
  *   <li>{@link #close()} waits for runs in flight, frees the native memory (packed weights,
  *       workspaces) and is idempotent; any call after it throws {@link IllegalStateException}.</li>
  * </ul>
@@ -39,7 +44,8 @@ public final class InferenceSession implements AutoCloseable {
             throw new BackendUnavailableException(Device.CUDA,
                     "this version of Sparse24 has no CUDA runtime yet; use Device.CPU or Device.AUTO");
         }
-        this.executor = new CpuExecutor(model.graph(), options.effectiveThreads(), options.maxBatch());
+        this.executor = new CpuExecutor(model.graph(), options.effectiveThreads(), options.maxBatch(),
+                options.maxWorkspaces(), options.profiling(), dev.sparse24.runtime.cpu.Isa.best());
         if (options.device() == Device.AUTO && AUTO_LOGGED.compareAndSet(false, true)) {
             LOG.log(System.Logger.Level.INFO, "Device.AUTO runs on the CPU: no CUDA runtime in this version. "
                     + executor.description());
@@ -71,8 +77,10 @@ public final class InferenceSession implements AutoCloseable {
      *
      * @param input {@code batch * inputSize} floats, batch first
      * @return {@code batch * outputSize} floats
-     * @throws IllegalArgumentException when the model has several inputs or outputs, or the input
-     *                                  length is not {@code batch} times the input size
+     * @throws IllegalArgumentException when the model has several inputs or outputs, the batch is
+     *                                  negative, the input length is not {@code batch} times the
+     *                                  input size, or the output would not fit one array (all
+     *                                  checked before anything is allocated)
      * @throws IllegalStateException    after {@link #close()}
      */
     public float[] run(float[] input, int batch) {
@@ -80,7 +88,23 @@ public final class InferenceSession implements AutoCloseable {
         if (input == null) {
             throw new IllegalArgumentException("input must not be null");
         }
-        float[] out = new float[Math.multiplyExact(Math.max(batch, 0), model.outputs().get(0).sampleSize())];
+        if (executor.isClosed()) {
+            throw new IllegalStateException("session is closed");
+        }
+        if (batch < 0) {
+            throw new IllegalArgumentException("batch must be >= 0, given " + batch);
+        }
+        long need = (long) batch * model.inputs().get(0).sampleSize();
+        if (input.length != need) {
+            throw new IllegalArgumentException("input: expected " + batch + " x " + model.inputs().get(0).sampleSize()
+                    + " = " + need + " floats, given " + input.length);
+        }
+        long outSize = (long) batch * model.outputs().get(0).sampleSize();
+        if (outSize > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("batch " + batch + " gives " + outSize
+                    + " output floats, more than one array holds; run it in parts or into a FloatBuffer");
+        }
+        float[] out = new float[(int) outSize];
         run(FloatBuffer.wrap(input), batch, FloatBuffer.wrap(out));
         return out;
     }
@@ -105,6 +129,8 @@ public final class InferenceSession implements AutoCloseable {
      * @param outputs one buffer per {@link SparseModel#outputs()} entry, in order
      * @throws IllegalArgumentException on a wrong count or size (the message gives expected and given)
      * @throws IllegalStateException    after {@link #close()}
+     * @throws java.util.concurrent.CancellationException when the thread is interrupted before or
+     *                                  during the run (see the class comment)
      */
     public void run(FloatBuffer[] inputs, int batch, FloatBuffer[] outputs) {
         executor.run(inputs, batch, outputs);

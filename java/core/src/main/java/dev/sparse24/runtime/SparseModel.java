@@ -4,7 +4,7 @@ import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.ModelFormatException;
 import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.GraphTensor;
-import dev.sparse24.runtime.cpu.GraphShapes;
+import dev.sparse24.graph.ShapeInference;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -32,9 +32,9 @@ public final class SparseModel {
 
     private SparseModel(Graph graph) throws ModelFormatException {
         this.graph = graph;
-        GraphShapes shapes;
+        ShapeInference shapes;
         try {
-            shapes = GraphShapes.of(graph);
+            shapes = ShapeInference.of(graph);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException("model cannot run: " + e.getMessage(), e);
         }
@@ -42,7 +42,7 @@ public final class SparseModel {
         outputs = describe(graph, graph.outputs(), shapes);
     }
 
-    private static List<TensorInfo> describe(Graph g, int[] indices, GraphShapes shapes) {
+    private static List<TensorInfo> describe(Graph g, int[] indices, ShapeInference shapes) {
         List<TensorInfo> r = new ArrayList<>();
         for (int t : indices) {
             GraphTensor gt = g.tensor(t);
@@ -116,6 +116,9 @@ public final class SparseModel {
      *
      * @throws BackendUnavailableException when {@code options.device()} is CUDA (not available in
      *                                     this version); AUTO runs on the CPU and logs why, once
+     * @throws IllegalArgumentException    when {@code options.maxBatch()} is too large for this
+     *                                     model's activations (checked before anything is
+     *                                     allocated; the message gives the largest value)
      */
     public InferenceSession newSession(SessionOptions options) {
         return new InferenceSession(this, options);

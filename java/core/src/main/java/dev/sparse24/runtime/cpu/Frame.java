@@ -3,11 +3,10 @@ package dev.sparse24.runtime.cpu;
 import dev.sparse24.tensor.Tensor;
 
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 
 /**
@@ -25,6 +24,8 @@ final class Frame {
     final Tensor[] tensors;
     final FloatBuffer[] scratch;
     ExecutorService pool;
+    /** The stop signal of the run this frame serves (set per pass). */
+    RunControl control;
 
     Frame(int tensors, FloatBuffer[] scratch) {
         this.values = new FloatBuffer[tensors];
@@ -48,42 +49,85 @@ final class Frame {
             }
             return;
         }
-        forkJoin(pool, parts, part, "a step's workers");
+        forkJoin(pool, parts, part, control);
     }
 
     /**
      * Runs {@code part.accept(p)} for p in [0, parts): p = 0 on the calling thread, the others on
-     * {@code pool}; waits for all, then rethrows the first failure ({@code what} names the work in
-     * the message of an interruption).
+     * {@code pool}. Returns only when every submitted part has finished or was skipped - also
+     * when the caller is interrupted meanwhile (it then stops {@code control}, so parts not yet
+     * started skip, keeps waiting, and sets its interrupt status again) - then rethrows the first
+     * failure. Never returning early is what keeps a worker from writing into a workspace that
+     * went back to the pool, or into memory close() freed.
      */
-    static void forkJoin(ExecutorService pool, int parts, IntConsumer part, String what) {
-        List<Future<?>> pending = new ArrayList<>();
-        for (int p = 1; p < parts; p++) {
-            int q = p;
-            pending.add(pool.submit(() -> part.accept(q)));
-        }
-        RuntimeException failure = null;
+    static void forkJoin(ExecutorService pool, int parts, IntConsumer part, RunControl control) {
+        CountDownLatch done = new CountDownLatch(parts - 1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        int submitted = 0;
         try {
-            part.accept(0);
-        } catch (RuntimeException e) {
-            failure = e;
+            for (int p = 1; p < parts; p++) {
+                int q = p;
+                pool.execute(() -> {
+                    try {
+                        if (!control.stopped()) {
+                            part.accept(q);
+                        }
+                    } catch (Throwable t) {
+                        fail(failure, t, control);
+                    } finally {
+                        done.countDown();
+                    }
+                });
+                submitted++;
+            }
+        } catch (RejectedExecutionException e) {
+            fail(failure, e, control);
         }
-        for (Future<?> f : pending) {
+        for (int p = submitted + 1; p < parts; p++) {
+            done.countDown();
+        }
+        try {
+            control.checkpoint();
+            part.accept(0);
+        } catch (Throwable t) {
+            fail(failure, t, control);
+        }
+        boolean interrupted = false;
+        while (true) {
             try {
-                f.get();
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-                }
+                done.await();
+                break;
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) {
-                    failure = new IllegalStateException("interrupted while waiting for " + what, e);
-                }
+                interrupted = true;
+                control.interrupt();
             }
         }
-        if (failure != null) {
-            throw failure;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable t = failure.get();
+        if (t == null && control.stopped()) {
+            // Parts skipped without a failure of their own: the work is incomplete.
+            throw new RunControl.Stopped();
+        }
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (t != null) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Records the first real failure (a {@link RunControl.Stopped} only when there is none) and stops the run. */
+    private static void fail(AtomicReference<Throwable> failure, Throwable t, RunControl control) {
+        if (!(t instanceof RunControl.Stopped)) {
+            control.stop();
+            failure.getAndUpdate(f -> f == null || f instanceof RunControl.Stopped ? t : f);
+        } else {
+            failure.compareAndSet(null, t);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.sparse24.graph.GraphTensor;
 import dev.sparse24.graph.OpOptions;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
+import dev.sparse24.graph.ShapeInference;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 
@@ -38,24 +39,22 @@ final class GemmStep implements PlanStep {
     private final int out;
     private final boolean conv;
     private final boolean direct;
-    private final int h, w, c, kh, kw, oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft;
+    private final int oh, ow;   // output pixels per image (1 x 1 for FULLY_CONNECTED)
     private final int k;        // GEMM depth
     private final int o;        // GEMM output columns
     private final int tileRows;
     private final SparseGemm sparse;
     private final FloatPointer denseWeights;
-    private final float[] bias;           // applied in Java (dense path), else null
-    private final FusedActivation javaActivation;
-    private final float[] zeroBias;       // [o] zeros, when there is no bias
-    private final boolean nativeHelpers;  // im2col and bias/activation in C (conv_helpers.h)
-    private final FloatPointer nativeBiasValues; // bias for s24_bias_act, or null
+    private final BiasActivation finish;  // what the kernel did not fuse
+    private final Im2col im2col;          // null for a direct GEMM
 
     /**
      * Compiles {@code op} for passes of at most {@code maxBatch} items. On {@link Isa#JAVA}
      * (forced by tests, or when the native library cannot load) im2col and bias/activation run
      * on their Java twins too.
      */
-    GemmStep(Graph graph, Operator op, GraphShapes shapes, Isa isa, int maxBatch) {
+    GemmStep(Graph graph, Operator op, ShapeInference shapes, Isa isa, int maxBatch) {
+        int h, w, c, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft;
         this.in = op.input(0);
         this.out = op.output(0);
         this.conv = op.type() == OpType.CONV_2D;
@@ -89,7 +88,6 @@ final class GemmStep implements PlanStep {
             direct = true;
         }
         o = ws[0];
-        zeroBias = new float[o];
         tileRows = Math.max(1, Math.min(TILE_FLOATS / k, TILE_OUTPUT_FLOATS / o));
         float[] b = op.input(2) >= 0 ? graph.tensor(op.input(2)).floatValues() : null;
         FusedActivation act = opt.activation();
@@ -104,18 +102,17 @@ final class GemmStep implements PlanStep {
                     .activation(fusable ? act : FusedActivation.NONE).isa(isa)
                     .maxBatch((int) Math.min(Integer.MAX_VALUE, Math.max(1, gemmRows))).build();
             denseWeights = null;
-            bias = null;
-            javaActivation = fusable ? FusedActivation.NONE : act;
+            b = null;
+            act = fusable ? FusedActivation.NONE : act;
         } else {
             sparse = null;
             denseWeights = new FloatPointer(weights.floatValues());
-            bias = b;
-            javaActivation = act;
         }
-        this.nativeHelpers = isa != Isa.JAVA && NativeLibrary.available();
-        // TANH has no native code (conv_helpers.h): that layer finishes in Java.
-        nativeBiasValues = nativeHelpers && bias != null && javaActivation != FusedActivation.TANH
-                ? new FloatPointer(bias) : null;
+        // im2col and bias/activation in C (conv_helpers.h) unless on the forced Java fallback.
+        boolean nativeHelpers = isa != Isa.JAVA && NativeLibrary.available();
+        finish = new BiasActivation(o, b, act, nativeHelpers);
+        im2col = direct ? null : new Im2col(h, w, c, kh, kw, oh, ow, strideH, strideW, dilationH, dilationW,
+                padTop, padLeft, nativeHelpers);
     }
 
     /** Whether the weights run through the 2:4 kernels. */
@@ -163,7 +160,7 @@ final class GemmStep implements PlanStep {
     private void convRows(FloatBuffer x, FloatBuffer y, long from, long to, FloatBuffer scratch) {
         for (int r0 = (int) from; r0 < to; r0 += tileRows) {
             int n = (int) Math.min(tileRows, to - r0);
-            im2col(x, r0, n, scratch);
+            im2col.rows(x, r0, n, scratch);
             gemm(scratch, n, Frame.slice(y, r0 * o, n * o));
         }
     }
@@ -178,7 +175,7 @@ final class GemmStep implements PlanStep {
             openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, n, c1 - c0, k, 1f,
                     new FloatPointer(Frame.slice(x, 0, n * k)), k, w0, k, 0f, y0, o);
         }
-        finish(y, n, c0, c1);
+        finish.apply(y, n, c0, c1);
     }
 
     private void gemm(FloatBuffer x, int n, FloatBuffer y) {
@@ -191,175 +188,12 @@ final class GemmStep implements PlanStep {
             openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, n, o, k, 1f,
                     new FloatPointer(xs), k, denseWeights, k, 0f, new FloatPointer(ys), o);
         }
-        finish(ys, n, 0, o);
-    }
-
-    /** Bias and activation not fused in the kernel, on columns [c0, c1) of {@code n} rows. */
-    private void finish(FloatBuffer ys, int n, int c0, int c1) {
-        if (bias == null && javaActivation == FusedActivation.NONE) {
-            return;
-        }
-        if (nativeHelpers && javaActivation != FusedActivation.TANH) {
-            // Bounds: ys holds n rows of o (slice() made it exactly that), c1 <= o = bias length.
-            if ((long) n * o > ys.capacity() || c0 < 0 || c1 > o) {
-                throw new IllegalStateException("bias/activation over " + n + " x " + o + " outside the output");
-            }
-            // Views only, never closed: closing a copy of nativeBiasValues would free the bias
-            // itself, and the buffer views own no memory.
-            FloatPointer y = new FloatPointer(ys).position(c0);
-            FloatPointer b0 = nativeBiasValues == null ? null : new FloatPointer(nativeBiasValues).position(c0);
-            NativeGemm24.s24_bias_act(y, n, c1 - c0, o, b0, javaActivation.tfliteCode());
-            return;
-        }
-        finishJava(ys, n, c0, c1);
-    }
-
-    /** The Java twin of conv_helpers.h's s24_bias_act (fallback, and the tests' reference). */
-    private void finishJava(FloatBuffer ys, int n, int c0, int c1) {
-        // Through a heap array in blocks of rows: element-wise access to a direct buffer costs
-        // several times more than the arithmetic.
-        float[] t = HEAP.get().rows(Math.min(n, Math.max(1, TILE_OUTPUT_FLOATS / o)) * o);
-        int block = t.length / o;
-        for (int r0 = 0; r0 < n; r0 += block) {
-            int m = Math.min(block, n - r0);
-            ys.get(r0 * o, t, 0, m * o);
-            // One loop per activation: a per-element switch keeps the JIT from vectorising.
-            float[] bs = bias != null ? bias : zeroBias;
-            for (int r = 0; r < m; r++) {
-                int base = r * o;
-                if (javaActivation == FusedActivation.NONE) {
-                    for (int j = c0; j < c1; j++) {
-                        t[base + j] += bs[j];
-                    }
-                } else if (javaActivation == FusedActivation.RELU) {
-                    for (int j = c0; j < c1; j++) {
-                        float v = t[base + j] + bs[j];
-                        t[base + j] = v <= 0f ? 0f : v;  // NaN stays NaN, as in the native kernels
-                    }
-                } else {
-                    for (int j = c0; j < c1; j++) {
-                        t[base + j] = javaActivation.apply(t[base + j] + bs[j]);
-                    }
-                }
-            }
-            ys.put(r0 * o, t, 0, m * o);
-        }
-    }
-
-    /** Patch rows [r0, r0 + n) of the im2col matrix into {@code dst} (row-major [n, K]). */
-    private void im2col(FloatBuffer x, int r0, int n, FloatBuffer dst) {
-        if (!nativeHelpers) {
-            im2colJava(x, r0, n, dst);
-            return;
-        }
-        int perImage = oh * ow;
-        int imageSize = h * w * c;
-        int lastImage = (r0 + n - 1) / perImage;
-        // Bounds checked here, where a mistake is an exception and not a crash.
-        if ((long) (lastImage + 1) * imageSize > x.capacity() || (long) n * k > dst.capacity() || r0 < 0 || n < 1) {
-            throw new IllegalStateException("im2col rows [" + r0 + ", " + (r0 + n) + ") outside the buffers");
-        }
-        NativeGemm24.s24_im2col(new FloatPointer(Frame.slice(x, 0, (lastImage + 1) * imageSize)), h, w, c, kh, kw,
-                oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft, r0, n,
-                new FloatPointer(Frame.slice(dst, 0, n * k)));
-    }
-
-    /**
-     * The Java twin of conv_helpers.h's s24_im2col (fallback, and the tests' reference). Built in
-     * a heap array from a heap copy of the input images the rows span, then stored with one bulk
-     * copy: a first layer has one channel, so a tap row is a handful of floats, and a bulk copy
-     * per handful into a direct buffer costs more than the copy itself.
-     */
-    private void im2colJava(FloatBuffer x, int r0, int n, FloatBuffer dst) {
-        int perImage = oh * ow;
-        int imageSize = h * w * c;
-        int firstImage = r0 / perImage;
-        int lastImage = (r0 + n - 1) / perImage;
-        Heap heap = HEAP.get();
-        float[] src = heap.images((lastImage - firstImage + 1) * imageSize);
-        x.get(firstImage * imageSize, src, 0, (lastImage - firstImage + 1) * imageSize);
-        float[] t = heap.rows(n * k);
-        for (int r = 0; r < n; r++) {
-            int row = r0 + r;
-            int b = row / perImage - firstImage;
-            int yx = row % perImage;
-            int oy = yx / ow;
-            int ox = yx % ow;
-            int d = r * k;
-            int x0 = ox * strideW - padLeft;
-            for (int i = 0; i < kh; i++) {
-                int iy = oy * strideH + i * dilationH - padTop;
-                if (iy < 0 || iy >= h) {
-                    fill(t, d, kw * c);
-                } else if (dilationW == 1) {
-                    // The taps of one filter row are adjacent in the input: one copy for all of
-                    // them that lie inside, zeros for those hanging over the left or right edge.
-                    int jLo = Math.max(0, -x0);
-                    int jHi = Math.max(jLo, Math.min(kw, w - x0));
-                    fill(t, d, jLo * c);
-                    copy(src, ((b * h + iy) * w + x0 + jLo) * c, t, d + jLo * c, (jHi - jLo) * c);
-                    fill(t, d + jHi * c, (kw - jHi) * c);
-                } else {
-                    for (int j = 0; j < kw; j++) {
-                        int ix = x0 + j * dilationW;
-                        if (ix < 0 || ix >= w) {
-                            fill(t, d + j * c, c);
-                        } else {
-                            copy(src, ((b * h + iy) * w + ix) * c, t, d + j * c, c);
-                        }
-                    }
-                }
-                d += kw * c;
-            }
-        }
-        dst.put(0, t, 0, n * k);
-    }
-
-    // Short spans (a one-channel layer's 5-float tap rows) by plain loops: the JIT's arraycopy and
-    // fill stubs cost more per call than copying a handful of floats.
-    private static void copy(float[] src, int from, float[] dst, int to, int len) {
-        if (len < 32) {
-            for (int i = 0; i < len; i++) {
-                dst[to + i] = src[from + i];
-            }
-        } else {
-            System.arraycopy(src, from, dst, to, len);
-        }
-    }
-
-    private static void fill(float[] dst, int from, int len) {
-        for (int i = 0; i < len; i++) {
-            dst[from + i] = 0f;
-        }
-    }
-
-    /** Per-thread heap scratch of the Java-side loops (kept between runs: steady state allocates nothing). */
-    private static final ThreadLocal<Heap> HEAP = ThreadLocal.withInitial(Heap::new);
-
-    private static final class Heap {
-        private float[] rows = new float[0];
-        private float[] images = new float[0];
-
-        float[] rows(int size) {
-            if (rows.length < size) {
-                rows = new float[size];
-            }
-            return rows;
-        }
-
-        float[] images(int size) {
-            if (images.length < size) {
-                images = new float[size];
-            }
-            return images;
-        }
+        finish.apply(ys, n, 0, o);
     }
 
     @Override
     public void close() {
-        if (nativeBiasValues != null) {
-            nativeBiasValues.close();
-        }
+        finish.close();
         if (sparse != null) {
             sparse.close();
         }

@@ -5,6 +5,7 @@ import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.OpOptions;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
+import dev.sparse24.graph.ShapeInference;
 
 import java.nio.FloatBuffer;
 
@@ -33,7 +34,7 @@ final class JavaSteps {
         private final boolean max;
         private final FusedActivation act;
 
-        Pool(Operator op, GraphShapes shapes) {
+        Pool(Operator op, ShapeInference shapes) {
             in = op.input(0);
             out = op.output(0);
             int[] s = shapes.shape(in);
@@ -105,7 +106,7 @@ final class JavaSteps {
         private final float[] bias;
         private final FusedActivation act;
 
-        Depthwise(Graph g, Operator op, GraphShapes shapes) {
+        Depthwise(Graph g, Operator op, ShapeInference shapes) {
             in = op.input(0);
             out = op.output(0);
             int[] s = shapes.shape(in);
@@ -169,7 +170,7 @@ final class JavaSteps {
         private final float beta;
         private final FusedActivation act;
 
-        Softmax(Operator op, GraphShapes shapes) {
+        Softmax(Operator op, ShapeInference shapes) {
             in = op.input(0);
             out = op.output(0);
             int[] s = shapes.shape(in);
@@ -211,11 +212,11 @@ final class JavaSteps {
         private final long count;
         private final FusedActivation act;
 
-        Mean(Graph g, Operator op, GraphShapes shapes) {
+        Mean(Graph g, Operator op, ShapeInference shapes) {
             in = op.input(0);
             out = op.output(0);
             s = shapes.shape(in);
-            reduce = GraphShapes.reducedAxes(s, g.tensor(op.input(1)).intValues());
+            reduce = ShapeInference.reducedAxes(s, g.tensor(op.input(1)).intValues());
             long n = 1;
             for (int d = 0; d < s.length; d++) {
                 if (reduce[d]) {
@@ -259,7 +260,7 @@ final class JavaSteps {
         private final int in, out, sample;
         private final FusedActivation act;
 
-        Copy(Operator op, GraphShapes shapes) {
+        Copy(Operator op, ShapeInference shapes) {
             in = op.input(0);
             out = op.output(0);
             sample = shapes.sampleSize(in);
@@ -282,7 +283,7 @@ final class JavaSteps {
         private final OpType type;
         private final FusedActivation act;
 
-        Unary(Operator op, GraphShapes shapes) {
+        Unary(Operator op, ShapeInference shapes) {
             in = op.input(0);
             out = op.output(0);
             sample = shapes.sampleSize(in);
@@ -321,7 +322,7 @@ final class JavaSteps {
         private final boolean same;              // both activations of the output's shape
         private final int repeatA, repeatB;      // > 0: constant of this size repeating over the output
 
-        Binary(Graph g, Operator op, GraphShapes shapes) {
+        Binary(Graph g, Operator op, ShapeInference shapes) {
             a = op.input(0);
             b = op.input(1);
             out = op.output(0);
@@ -333,8 +334,8 @@ final class JavaSteps {
             int[] sb = shapes.shape(b) != null ? shapes.shape(b) : g.tensor(b).shape();
             constA = shapes.shape(a) == null ? g.tensor(a).floatValues() : null;
             constB = shapes.shape(b) == null ? g.tensor(b).floatValues() : null;
-            as = GraphShapes.padLeft(sa, os.length);
-            bs = GraphShapes.padLeft(sb, os.length);
+            as = ShapeInference.padLeft(sa, os.length);
+            bs = ShapeInference.padLeft(sb, os.length);
             same = constA == null && constB == null && java.util.Arrays.equals(as, os)
                     && java.util.Arrays.equals(bs, os);
             repeatA = constA != null && constB == null && java.util.Arrays.equals(bs, os) ? suffixRepeat(as, os) : 0;

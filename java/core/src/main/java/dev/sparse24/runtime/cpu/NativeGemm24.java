@@ -17,11 +17,14 @@ final class NativeGemm24 {
     private NativeGemm24() {
     }
 
+    /**
+     * A constant the Java side mirrors, for the test that both agree: 0 GATHER_MAX_BATCH, 1-3
+     * strategy codes AUTO/GATHER/BROADCAST, 4-6 ISA levels scalar/AVX2/AVX-512; -1 otherwise.
+     */
+    static native int s24_constant(int which);
+
     /** Widest ISA level this CPU runs: 0 scalar, 1 AVX2+FMA, 2 AVX-512F. */
     static native int s24_cpu_isa();
-
-    /** K-block size (bytes of activation panel per block) of the broadcast kernels. */
-    static native void s24_set_kblock_bytes(int bytes);
 
     /**
      * Y rows [r0, r1) = act(X W^T + bias); see sparse24_gemm.h. bv/bix: the K-blocked copy of

@@ -4,7 +4,6 @@ import dev.sparse24.graph.FusedActivation;
 import dev.sparse24.sparse.CompressedWeights;
 import dev.sparse24.tensor.Tensor;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.IntPointer;
 
 import java.nio.FloatBuffer;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -16,8 +15,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *   <li>W [rows, cols] ({@link CompressedWeights}, TFLite orientation: rows = output features,
  *       cols = input features); X [batch, cols] and Y [batch, rows], row-major, so NHWC
  *       activations (and im2col patches with the channel fastest) feed it directly.</li>
- *   <li>The weights are re-packed once, here, into the kernels' off-heap layout (kept values
- *       plus 2-bit indices, native/gemm24_common.h); the portable format is not changed.</li>
+ *   <li>The weights are re-packed once, here, into the kernels' off-heap layout
+ *       ({@link SparseGemmPacking}: kept values plus 2-bit indices, native/gemm24_common.h); the
+ *       portable format is not changed. This class picks the kernel and checks every call; the
+ *       plain-Java fallback is {@link SparseGemmReference}.</li>
  *   <li>One call picks the kernel by batch size ({@link Strategy#AUTO}): up to 8 items, the
  *       gather kernel (activations picked by the indices, vpermt2ps on AVX-512); beyond, the
  *       broadcast kernel (each kept weight FMA'd against packed activation panels). The ISA
@@ -51,6 +52,11 @@ public final class SparseGemm implements AutoCloseable {
         Strategy(int code) {
             this.code = code;
         }
+
+        /** The code sparse24_gemm.h gives this strategy (S24_STRATEGY_*). */
+        int code() {
+            return code;
+        }
     }
 
     private final CompressedWeights weights;
@@ -59,10 +65,7 @@ public final class SparseGemm implements AutoCloseable {
     private final Isa isa;
     private final Strategy strategy;
     private final int kp;                // cols rounded up to 32
-    private final FloatPointer packedValues; // [rows, kp/2], null for Isa.JAVA
-    private final IntPointer packedIndices;  // [rows, kp/32]
-    private final FloatPointer blockedValues; // K-blocked copy for the broadcast kernels, or null
-    private final IntPointer blockedIndices;
+    private final SparseGemmPacking packed;  // the kernels' layout, null for Isa.JAVA
     private final FloatPointer nativeBias;   // [rows] or null
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
@@ -75,34 +78,12 @@ public final class SparseGemm implements AutoCloseable {
         this.strategy = b.strategy;
         this.kp = (weights.cols() + 31) & ~31;
         if (isa == Isa.JAVA) {
-            packedValues = null;
-            packedIndices = null;
-            blockedValues = null;
-            blockedIndices = null;
+            packed = null;
             nativeBias = null;
         } else {
-            float[] pv = new float[Math.multiplyExact(weights.rows(), kp / 2)];
-            int[] pix = new int[Math.multiplyExact(weights.rows(), kp / 32)];
-            pack(weights, kp, pv, pix);
-            packedValues = new FloatPointer(pv);
-            packedIndices = new IntPointer(pix);
             boolean broadcastRuns = strategy == Strategy.BROADCAST
                     || (strategy == Strategy.AUTO && b.maxBatch > GATHER_MAX_BATCH);
-            if ((isa == Isa.AVX512 || isa == Isa.AVX2) && broadcastRuns) {
-                // The broadcast kernels stream their weights K-block by K-block; stored row-major
-                // a row's share is kp*2 bytes from the next row's, and on 4096x4096 the AVX-512
-                // kernel ran 1.3-1.6x slower, the AVX2 one 1.7-2.2x (native/README.md).
-                // Costs a second copy of the packed weights.
-                int blocks = (kp / 32 + 1) / 2;
-                float[] bv = new float[Math.multiplyExact(Math.multiplyExact(blocks, weights.rows()), 32)];
-                int[] bix = new int[Math.multiplyExact(Math.multiplyExact(blocks, weights.rows()), 2)];
-                block(pv, pix, weights.rows(), kp, bv, bix);
-                blockedValues = new FloatPointer(bv);
-                blockedIndices = new IntPointer(bix);
-            } else {
-                blockedValues = null;
-                blockedIndices = null;
-            }
+            packed = new SparseGemmPacking(weights, kp, (isa == Isa.AVX512 || isa == Isa.AVX2) && broadcastRuns);
             nativeBias = bias == null ? null : new FloatPointer(bias);
         }
     }
@@ -110,50 +91,6 @@ public final class SparseGemm implements AutoCloseable {
     /** Starts configuring a layer over {@code weights} (no bias, no activation, best ISA, AUTO). */
     public static Builder builder(CompressedWeights weights) {
         return new Builder(weights);
-    }
-
-    /**
-     * Re-packs the portable format into the kernel layout: pv [rows, kp/2] kept values (groups
-     * past the last column: 0.0), pix [rows, kp/32] words of sixteen 2-bit in-group indices.
-     */
-    static void pack(CompressedWeights w, int kp, float[] pv, int[] pix) {
-        int gpr = w.groupsPerRow();
-        float[] values = w.values();
-        int[] meta = w.metadata();
-        int gprPacked = kp / 4;
-        for (int r = 0; r < w.rows(); r++) {
-            for (int j = 0; j < gprPacked; j++) {
-                int code = 0x4; // padding group: indices 0 and 1, values 0
-                if (j < gpr) {
-                    long g = (long) r * gpr + j;
-                    code = CompressedWeights.codeAt(meta, g);
-                    pv[r * (kp / 2) + 2 * j] = values[(int) (2 * g)];
-                    pv[r * (kp / 2) + 2 * j + 1] = values[(int) (2 * g + 1)];
-                }
-                int lane = 2 * (j & 7);
-                pix[r * (kp / 32) + j / 8] |= (code & 3) << (2 * lane) | (code >>> 2) << (2 * lane + 2);
-            }
-        }
-    }
-
-    /**
-     * The K-blocked copy of the packed weights that the broadcast kernels read
-     * (gemm24_common.h): blocks of two 32-column windows, each holding every row's 32 kept
-     * values ({@code bv [blocks, rows, 32]}) and two index words ({@code bix [blocks, rows, 2]});
-     * the second half of a last block of an odd window count stays zero and is never read.
-     */
-    static void block(float[] pv, int[] pix, int rows, int kp, float[] bv, int[] bix) {
-        int wins = kp / 32;
-        int blocks = (wins + 1) / 2;
-        for (int b = 0; b < blocks; b++) {
-            for (int r = 0; r < rows; r++) {
-                for (int t = 0; t < 2 && 2 * b + t < wins; t++) {
-                    int slot = (b * rows + r) * 2 + t;
-                    System.arraycopy(pv, r * (kp / 2) + 16 * (2 * b + t), bv, 16 * slot, 16);
-                    bix[slot] = pix[r * wins + 2 * b + t];
-                }
-            }
-        }
     }
 
     /** Output features (rows of W). */
@@ -280,8 +217,8 @@ public final class SparseGemm implements AutoCloseable {
     }
 
     private void callNative(FloatPointer x, int batch, FloatPointer y, int r0, int r1) {
-        int rc = NativeGemm24.s24_gemm(isa.nativeLevel(), strategy.code, packedValues, packedIndices, blockedValues,
-                blockedIndices, rows(), cols(), kp, x, batch, cols(), nativeBias, activation.tfliteCode(), y, rows(), r0, r1);
+        int rc = NativeGemm24.s24_gemm(isa.nativeLevel(), strategy.code, packed.values, packed.indices,
+                packed.blockedValues, packed.blockedIndices, rows(), cols(), kp, x, batch, cols(), nativeBias, activation.tfliteCode(), y, rows(), r0, r1);
         if (rc == -2) {
             throw new OutOfMemoryError("native scratch for the sparse GEMM (batch " + batch + ")");
         }
@@ -328,13 +265,8 @@ public final class SparseGemm implements AutoCloseable {
                 return;
             }
             closed = true;
-            if (packedValues != null) {
-                packedValues.close();
-                packedIndices.close();
-            }
-            if (blockedValues != null) {
-                blockedValues.close();
-                blockedIndices.close();
+            if (packed != null) {
+                packed.close();
             }
             if (nativeBias != null) {
                 nativeBias.close();
@@ -351,7 +283,7 @@ public final class SparseGemm implements AutoCloseable {
 
     /** Whether the K-blocked copy of the weights for the broadcast kernels was built. */
     boolean hasBlockedCopy() {
-        return blockedValues != null;
+        return packed != null && packed.blockedValues != null;
     }
 
     /** Configuration of a {@link SparseGemm}; {@link #build()} packs the weights. */

@@ -1,9 +1,26 @@
 /**
- * CPU inference kernels: the 2:4 sparse GEMM ({@link dev.sparse24.runtime.cpu.SparseGemm})
- * over native AVX-512 / AVX2 / scalar kernels (native/, built by JavaCPP's Builder), with a
- * plain-Java reference ({@link dev.sparse24.runtime.cpu.SparseGemmReference}) as oracle and
- * fallback; and the compiled execution plan of a whole graph
- * ({@link dev.sparse24.runtime.cpu.CpuExecutor}, shapes from
- * {@link dev.sparse24.runtime.cpu.GraphShapes}) behind {@link dev.sparse24.runtime.InferenceSession}.
+ * CPU inference: the compiled plan of a whole graph behind
+ * {@link dev.sparse24.runtime.InferenceSession}, and the 2:4 sparse GEMM it runs.
+ *
+ * <ul>
+ *   <li>Plan and execution: {@link dev.sparse24.runtime.cpu.ExecutionPlan} (one step per operator,
+ *       shapes from {@link dev.sparse24.graph.ShapeInference}), {@code WorkspacePool} /
+ *       {@code Workspace} (scratch memory), {@link dev.sparse24.runtime.cpu.CpuExecutor}
+ *       (scheduling over the worker pool, binding caller buffers, cancellation through
+ *       {@code RunControl}), {@code StepProfile} (per-step times when profiling).</li>
+ *   <li>Steps: {@code GemmStep} (FULLY_CONNECTED / CONV_2D as one GEMM: im2col, 2:4 or OpenBLAS,
+ *       bias/activation), {@code JavaSteps} (the other operators in Java).</li>
+ * </ul>
+ *
+ * <p>Naming: the operation is the <b>2:4 sparse GEMM</b>, {@code Y = act(X W^T + bias)} with W
+ * 2:4-compressed. On the Java CPU side every class carries that name:
+ * {@link dev.sparse24.runtime.cpu.SparseGemm} (kernel choice and checked calls),
+ * {@code SparseGemmPacking} (the weights in the kernels' layout),
+ * {@link dev.sparse24.runtime.cpu.SparseGemmReference} (plain-Java reference: the oracle of the
+ * tests and the fallback when the native library cannot load). The native side names the same
+ * operation {@code gemm24} (files {@code native/gemm24_*.h}, entry point {@code s24_gemm},
+ * bound by {@code NativeGemm24}, whose name is also that of the JNI library
+ * {@code libjniNativeGemm24.so}); the CUDA side ({@code cuda/}, {@code runtime.cuda}) names it
+ * {@code spmm} / {@code SparseGemmPlan} today and is renamed by its own work.
  */
 package dev.sparse24.runtime.cpu;

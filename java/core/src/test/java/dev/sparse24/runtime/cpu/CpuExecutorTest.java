@@ -11,6 +11,7 @@ import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
 import dev.sparse24.graph.ReferenceEvaluator;
 import dev.sparse24.graph.Padding;
+import dev.sparse24.graph.ShapeInference;
 import dev.sparse24.sparse.CompressedWeights;
 import dev.sparse24.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -70,7 +71,7 @@ class CpuExecutorTest {
     static void assertMatchesReference(Graph g, long seed) {
         ReferenceEvaluator ref = new ReferenceEvaluator(g);
         Random r = new Random(seed);
-        GraphShapes shapes = GraphShapes.of(g);
+        ShapeInference shapes = ShapeInference.of(g);
         int in = g.inputs()[0];
         int out = g.outputs()[0];
         int inSize = shapes.sampleSize(in);
@@ -256,7 +257,7 @@ class CpuExecutorTest {
     @Test
     void largeBatchSplitsIntoChunksOverThreads() {
         Graph g = sample(4);
-        GraphShapes shapes = GraphShapes.of(g);
+        ShapeInference shapes = ShapeInference.of(g);
         int inSize = shapes.sampleSize(g.inputs()[0]);
         int outSize = shapes.sampleSize(g.outputs()[0]);
         float[] x = random(new Random(9), 64 * inSize);
@@ -297,7 +298,7 @@ class CpuExecutorTest {
     @Test
     void workspacesAreReusedAcrossRuns() {
         Graph g = sample(2);
-        GraphShapes shapes = GraphShapes.of(g);
+        ShapeInference shapes = ShapeInference.of(g);
         int inSize = shapes.sampleSize(g.inputs()[0]);
         CpuExecutor e = new CpuExecutor(g, 1, 4);
         for (int i = 0; i < 20; i++) {
@@ -311,7 +312,7 @@ class CpuExecutorTest {
 
     @Test
     void shapesOfTheSampleGraph() {
-        GraphShapes s = GraphShapes.of(sample(1));
+        ShapeInference s = ShapeInference.of(sample(1));
         assertEquals("[1, 6, 6, 8]", Arrays.toString(s.shape(3)));
         assertEquals("[1, 72]", Arrays.toString(s.shape(8)));
         assertEquals("[1, 1]", Arrays.toString(s.shape(16)));

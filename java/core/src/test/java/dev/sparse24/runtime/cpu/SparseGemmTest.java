@@ -209,7 +209,7 @@ class SparseGemmTest {
         }
         float[] bv = new float[3 * rows * 32];
         int[] bix = new int[3 * rows * 2];
-        SparseGemm.block(pv, pix, rows, kp, bv, bix);
+        SparseGemmPacking.block(pv, pix, rows, kp, bv, bix);
         for (int b = 0; b < 3; b++) {
             for (int r = 0; r < rows; r++) {
                 for (int t = 0; t < 2; t++) {

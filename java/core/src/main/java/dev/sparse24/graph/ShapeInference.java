@@ -1,24 +1,19 @@
-package dev.sparse24.runtime.cpu;
+package dev.sparse24.graph;
 
-import dev.sparse24.graph.DType;
-import dev.sparse24.graph.Graph;
-import dev.sparse24.graph.GraphTensor;
-import dev.sparse24.graph.OpOptions;
-import dev.sparse24.graph.OpType;
-import dev.sparse24.graph.Operator;
 
 import java.util.Arrays;
 
 /**
  * The shape of every activation of a graph for a batch of one, inferred from the graph inputs
- * and the operators' semantics (those of {@link dev.sparse24.graph.ReferenceEvaluator}) rather
+ * and the operators' semantics (those of {@link ReferenceEvaluator}) rather
  * than taken from the file, whose activation shapes converters fill loosely. Dimension 0 of
- * every activation is the batch; a run with batch B scales it, nothing else.
+ * every activation is the batch; a run with batch B scales it, nothing else. Shared by the
+ * runtime's plan and {@code SparseModel}'s input/output description.
  */
-public final class GraphShapes {
+public final class ShapeInference {
     private final int[][] shapes;
 
-    private GraphShapes(int[][] shapes) {
+    private ShapeInference(int[][] shapes) {
         this.shapes = shapes;
     }
 
@@ -28,7 +23,7 @@ public final class GraphShapes {
      * @throws IllegalArgumentException when an op is unsupported, its operands do not fit, or an
      *                                  input is not float32 with a batch dimension
      */
-    public static GraphShapes of(Graph graph) {
+    public static ShapeInference of(Graph graph) {
         int[][] s = new int[graph.tensors().size()][];
         for (int in : graph.inputs()) {
             GraphTensor t = graph.tensor(in);
@@ -62,7 +57,7 @@ public final class GraphShapes {
                 throw new IllegalArgumentException("operator " + k + " (" + op.type() + "): " + e.getMessage(), e);
             }
         }
-        return new GraphShapes(s);
+        return new ShapeInference(s);
     }
 
     private static int[] infer(Graph g, Operator op, int[][] shapes) {
@@ -163,7 +158,7 @@ public final class GraphShapes {
     }
 
     /** Which axes MEAN reduces; axis 0 (the batch) may not be one. */
-    static boolean[] reducedAxes(int[] s, int[] axes) {
+    public static boolean[] reducedAxes(int[] s, int[] axes) {
         boolean[] reduce = new boolean[s.length];
         for (int a : axes) {
             int axis = a < 0 ? a + s.length : a;
@@ -176,7 +171,7 @@ public final class GraphShapes {
     }
 
     /** Numpy broadcasting of two shapes. */
-    static int[] broadcastShape(int[] a, int[] b) {
+    public static int[] broadcastShape(int[] a, int[] b) {
         int rank = Math.max(a.length, b.length);
         int[] ap = padLeft(a, rank);
         int[] bp = padLeft(b, rank);
@@ -191,7 +186,8 @@ public final class GraphShapes {
         return out;
     }
 
-    static int[] padLeft(int[] s, int rank) {
+    /** {@code s} with leading 1s up to {@code rank} dimensions (broadcasting's alignment). */
+    public static int[] padLeft(int[] s, int rank) {
         int[] r = new int[rank];
         Arrays.fill(r, 1);
         System.arraycopy(s, 0, r, rank - s.length, s.length);
