@@ -3,6 +3,7 @@ package dev.sparse24.cli;
 import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.ModelFormatException;
 import dev.sparse24.graph.Graph;
+import dev.sparse24.tools.ModelExport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,13 +11,9 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -51,41 +48,6 @@ public final class ExportCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Sizes of the two files written. */
-    public record Exported(Path s24, long s24Bytes, Path tflite, long tfliteBytes) {
-        /** .s24 size over .tflite size. */
-        public double ratio() {
-            return (double) s24Bytes / tfliteBytes;
-        }
-
-        /** JSON-ready values. */
-        public Map<String, Object> toMap() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("s24", s24.toString());
-            m.put("s24_bytes", s24Bytes);
-            m.put("tflite", tflite.toString());
-            m.put("tflite_bytes", tfliteBytes);
-            m.put("ratio", ratio());
-            return m;
-        }
-
-        /** One line: both sizes and the ratio. */
-        public String describe() {
-            return String.format(Locale.ROOT, "model.s24 %,d bytes, model.tflite %,d bytes: .s24 is %.3fx the .tflite",
-                    s24Bytes, tfliteBytes, ratio());
-        }
-    }
-
-    /** Writes {@code graph} as {@code dir/model.s24} and {@code dir/model.tflite}. */
-    public static Exported writeBoth(Graph graph, Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Path s24 = dir.resolve("model.s24");
-        Path tflite = dir.resolve("model.tflite");
-        ModelFiles.writeS24(graph, s24);
-        ModelFiles.writeTflite(graph, tflite);
-        return new Exported(s24, Files.size(s24), tflite, Files.size(tflite));
-    }
-
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
@@ -108,7 +70,7 @@ public final class ExportCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("export: " + e.getMessage());
             return 2;
         }
-        Exported e = writeBoth(g, out);
+        ModelExport.Exported e = ModelExport.writeBoth(g, out);
         o.println("Wrote " + e.s24() + " and " + e.tflite());
         o.println(e.describe());
         o.flush();

@@ -10,6 +10,8 @@ import dev.sparse24.runtime.InferenceSession;
 import dev.sparse24.runtime.SessionOptions;
 import dev.sparse24.runtime.SparseModel;
 import dev.sparse24.runtime.TensorInfo;
+import dev.sparse24.tools.RuntimeTiming;
+import dev.sparse24.train.Evaluation;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,7 +23,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -153,7 +154,7 @@ public final class RunCommand implements Callable<Integer> {
             float[] y = session.run(x, items);
             int correct = 0;
             for (int i = 0; i < items; i++) {
-                int best = argmax(y, i * outSize, outSize);
+                int best = Evaluation.argmax(y, i * outSize, outSize);
                 if (labels != null && best == labels[i]) {
                     correct++;
                 }
@@ -185,70 +186,10 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     private void printTiming(PrintWriter out, InferenceSession session, float[] x, int items, int sample) {
-        Timing t = time(session, x, items, sample, batch);
+        RuntimeTiming t = RuntimeTiming.measure(session, x, items, sample, batch);
         out.printf(Locale.ROOT, "Latency (batch 1, median of %d): %.3f ms%n", t.latencyRuns(), t.latencyMs());
         out.printf(Locale.ROOT, "Throughput (batch %d, %d images): %.1f images/s (%.3f ms per image)%n",
                 t.batch(), items, t.imagesPerSecond(), 1e3 / t.imagesPerSecond());
-    }
-
-    /**
-     * Timing of a session.
-     *
-     * @param latencyMs       median batch-1 latency
-     * @param latencyRuns     runs the median is over
-     * @param imagesPerSecond throughput over all items at {@code batch}
-     * @param batch           the throughput batch size
-     */
-    public record Timing(double latencyMs, int latencyRuns, double imagesPerSecond, int batch) {
-    }
-
-    /**
-     * Times {@code session}: batch 1 over up to 200 items after a warm-up (median, robust to GC
-     * and noise), then all {@code items} in batches of {@code batch} after one warm-up batch.
-     */
-    public static Timing time(InferenceSession session, float[] x, int items, int sample, int batch) {
-        int n = Math.min(items, 200);
-        for (int i = 0; i < Math.min(n, 20); i++) {
-            session.run(Arrays.copyOfRange(x, i * sample, (i + 1) * sample), 1);
-        }
-        long[] times = new long[n];
-        for (int i = 0; i < n; i++) {
-            float[] one = Arrays.copyOfRange(x, i * sample, (i + 1) * sample);
-            long t0 = System.nanoTime();
-            session.run(one, 1);
-            times[i] = System.nanoTime() - t0;
-        }
-        Arrays.sort(times);
-        int b = Math.min(batch, items);
-        session.run(Arrays.copyOf(x, b * sample), b);
-        long t0 = System.nanoTime();
-        int done = 0;
-        while (done < items) {
-            int k = Math.min(b, items - done);
-            session.run(Arrays.copyOfRange(x, done * sample, (done + k) * sample), k);
-            done += k;
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        return new Timing(times[n / 2] / 1e6, n, items / seconds, b);
-    }
-
-    /** Fraction of items whose output arg-max equals the label. */
-    public static double accuracy(float[] y, int[] labels, int classes) {
-        int correct = 0;
-        for (int i = 0; i < labels.length; i++) {
-            correct += argmax(y, i * classes, classes) == labels[i] ? 1 : 0;
-        }
-        return (double) correct / labels.length;
-    }
-
-    private static int argmax(float[] y, int off, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (y[off + i] > y[off + best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     /** Writes {@code y} as raw little-endian float32 (what {@code numpy.fromfile(f, '<f4')} reads). */

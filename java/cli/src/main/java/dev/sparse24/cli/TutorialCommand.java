@@ -21,6 +21,9 @@ import dev.sparse24.prune.PruningParams;
 import dev.sparse24.prune.UpdatePruningStep;
 import dev.sparse24.sparse.SparsityReport;
 import dev.sparse24.tensor.Blas;
+import dev.sparse24.tools.MaskPictures;
+import dev.sparse24.tools.ModelExport;
+import dev.sparse24.tools.RuntimeTiming;
 import dev.sparse24.train.Adam;
 import dev.sparse24.train.Callback;
 import dev.sparse24.train.Evaluation;
@@ -152,7 +155,7 @@ public final class TutorialCommand implements Callable<Integer> {
         Graph graph = new Graph(exported.tensors(), exported.operators(), exported.inputs(), exported.outputs(), meta);
 
         // Step 6: both files.
-        ExportCommand.Exported files = ExportCommand.writeBoth(graph, out);
+        ModelExport.Exported files = ModelExport.writeBoth(graph, out);
         System.out.println("Exported " + files.s24() + " and " + files.tflite());
         System.out.println(files.describe());
 
@@ -169,7 +172,7 @@ public final class TutorialCommand implements Callable<Integer> {
         Path pictures = out.resolve("pictures");
         Files.createDirectories(pictures);
         List<String> drawn = new ArrayList<>();
-        for (Path p : VisualizeCommand.draw(VisualizeCommand.pick(ModelFiles.read(files.tflite()), null), pictures)) {
+        for (Path p : MaskPictures.draw(MaskPictures.pick(ModelFiles.read(files.tflite()), null), pictures)) {
             System.out.println("Wrote " + p);
             drawn.add(p.toString());
         }
@@ -198,8 +201,8 @@ public final class TutorialCommand implements Callable<Integer> {
                 .sorted(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder())).toList()) {
             try (InferenceSession session = e.getValue().newSession(SessionOptions.defaults()
                     .withDevice(Device.CPU).withThreads(threads).withMaxBatch(256))) {
-                double accuracy = RunCommand.accuracy(session.run(x, labels.length), labels, classes);
-                RunCommand.Timing t = RunCommand.time(session, x, labels.length, sample, 256);
+                double accuracy = Evaluation.accuracyOf(session.run(x, labels.length), labels, classes);
+                RuntimeTiming t = RuntimeTiming.measure(session, x, labels.length, sample, 256);
                 System.out.printf(Locale.ROOT, "Runtime (%s): accuracy %.4f (training-time %.4f, difference %.4f); "
                                 + "latency %.3f ms (batch 1); %.1f images/s (batch %d)%n", e.getKey(), accuracy,
                         test.accuracy(), Math.abs(accuracy - test.accuracy()), t.latencyMs(), t.imagesPerSecond(),

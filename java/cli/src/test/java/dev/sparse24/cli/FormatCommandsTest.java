@@ -180,10 +180,10 @@ class FormatCommandsTest {
     @Test
     void titlesFollowTheTutorial() {
         assertEquals("Structural pruning for Dense layer",
-                VisualizeCommand.title(dev.sparse24.graph.OpType.FULLY_CONNECTED, true));
+                dev.sparse24.tools.MaskPictures.title(dev.sparse24.graph.OpType.FULLY_CONNECTED, true));
         assertEquals("Structurally pruned weights for Conv2D layer",
-                VisualizeCommand.title(dev.sparse24.graph.OpType.CONV_2D, true));
+                dev.sparse24.tools.MaskPictures.title(dev.sparse24.graph.OpType.CONV_2D, true));
         assertEquals("Unstructured pruned weights for Conv2D layer",
-                VisualizeCommand.title(dev.sparse24.graph.OpType.CONV_2D, false));
+                dev.sparse24.tools.MaskPictures.title(dev.sparse24.graph.OpType.CONV_2D, false));
     }
 }
