@@ -142,7 +142,7 @@ class FormatCommandsTest {
 
     @Test
     void realTfliteModelsConvertToS24ThatComputeTheSame(@TempDir Path dir) throws Exception {
-        Path models = Path.of(System.getProperty("sparse24.shared"), "data", "tflite");
+        Path models = dev.sparse24.testing.TestData.tfliteDir();
         List<Path> files;
         try (var s = Files.list(models)) {
             files = s.filter(p -> p.toString().endsWith(".tflite")).sorted().toList();

@@ -4,6 +4,7 @@ import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.ReferenceEvaluator;
 import dev.sparse24.format.ModelFiles;
 import dev.sparse24.tensor.Tensor;
+import dev.sparse24.testing.TestData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,11 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code sparse24 run} on real TFLite models: predictions equal the reference's, MNIST accuracy, errors. */
 class RunCommandTest {
-    static final Path SHARED = Path.of(System.getProperty("sparse24.shared", "../shared"), "data");
 
     @Test
     void predictsFromARawInputFileLikeTheReference(@TempDir Path dir) throws Exception {
-        Path model = SHARED.resolve("tflite/mattn__mnist_model.tflite");
+        Path model = TestData.tfliteModel("mattn__mnist_model.tflite");
         Random r = new Random(2);
         float[] x = new float[3 * 784];
         for (int i = 0; i < x.length; i++) {
@@ -61,8 +61,8 @@ class RunCommandTest {
 
     @Test
     void reportsMnistAccuracy() {
-        FormatCommandsTest.Run run = FormatCommandsTest.run("run", SHARED.resolve("tflite/jspkay__mnist.tflite").toString(),
-                "--mnist", "100", "--data", SHARED.resolve("mnist").toString(), "--threads", "2", "--show", "3");
+        FormatCommandsTest.Run run = FormatCommandsTest.run("run", TestData.tfliteModel("jspkay__mnist.tflite").toString(),
+                "--mnist", "100", "--data", TestData.mnistDir().toString(), "--threads", "2", "--show", "3");
         assertEquals(0, run.exit(), run.err());
         Matcher m = Pattern.compile("Accuracy: ([0-9.]+) \\((\\d+) of 100\\)").matcher(run.out());
         assertTrue(m.find(), run.out());
@@ -74,7 +74,7 @@ class RunCommandTest {
     @Test
     void tutorialEvaluatesItsExportOnTheRuntime(@TempDir Path dir) throws Exception {
         FormatCommandsTest.Run run = FormatCommandsTest.run("tutorial", "--limit", "300", "--epochs", "1",
-                "--data", SHARED.resolve("mnist").toString(), "--out", dir.toString(), "--quiet", "--threads", "1");
+                "--data", TestData.mnistDir().toString(), "--out", dir.toString(), "--quiet", "--threads", "1");
         assertEquals(0, run.exit(), run.err());
         com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(dir.resolve("summary.json").toFile());
@@ -93,7 +93,7 @@ class RunCommandTest {
 
     @Test
     void rejectsBadInputsAndDevices(@TempDir Path dir) throws Exception {
-        Path model = SHARED.resolve("tflite/mattn__mnist_model.tflite");
+        Path model = TestData.tfliteModel("mattn__mnist_model.tflite");
         Path text = dir.resolve("x.txt");
         Files.writeString(text, "1, 2, 3");
         FormatCommandsTest.Run run = FormatCommandsTest.run("run", model.toString(), "--input", text.toString());

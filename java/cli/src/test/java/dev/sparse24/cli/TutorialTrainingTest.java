@@ -1,7 +1,6 @@
 package dev.sparse24.cli;
 
 import dev.sparse24.models.TutorialModel;
-import dev.sparse24.data.Mnist;
 import dev.sparse24.data.MnistDataset;
 import dev.sparse24.nn.Sequential;
 import dev.sparse24.prune.Pruning;
@@ -9,6 +8,7 @@ import dev.sparse24.prune.PruningParams;
 import dev.sparse24.prune.UpdatePruningStep;
 import dev.sparse24.sparse.SparsityReport;
 import dev.sparse24.tensor.Blas;
+import dev.sparse24.testing.TestData;
 import dev.sparse24.train.Adam;
 import dev.sparse24.train.Evaluation;
 import dev.sparse24.train.FitOptions;
@@ -17,7 +17,6 @@ import dev.sparse24.train.SparseCategoricalCrossentropy;
 import dev.sparse24.train.Trainer;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -33,8 +32,7 @@ class TutorialTrainingTest {
     @Test
     void shortPrunedRunLearnsAndHoldsThePatterns() throws Exception {
         Blas.init(0);
-        Path mnistDir = Path.of(System.getProperty("sparse24.shared"), "data", "mnist");
-        MnistDataset data = Mnist.loadFrom(mnistDir, 4000);
+        MnistDataset data = TestData.mnist(4000);
         Sequential model = TutorialModel.build(true, 7);
         Trainer trainer = new Trainer(model, new Adam(), new SparseCategoricalCrossentropy(true));
         History h = trainer.fit(data.trainImages(), data.trainLabels(),
