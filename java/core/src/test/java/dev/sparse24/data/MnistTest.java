@@ -105,24 +105,52 @@ class MnistTest {
     void cacheIsUsedWhenNothingElseHasTheFiles() throws IOException {
         Path cache = completeDir(tmp.resolve("cache"));
         Mnist mnist = new Mnist(Map.of("SPARSE24_DATA", tmp.resolve("nowhere").toString()), cache, MUST_NOT_FETCH);
-        assertEquals(cache, mnist.locate(tmp.resolve("also-nowhere")));
+        assertEquals(cache, mnist.locate(null));
     }
 
     @Test
-    void incompleteDirectoryIsSkipped() throws IOException {
-        Path explicit = completeDir(tmp.resolve("explicit"));
-        Files.delete(explicit.resolve(MnistFile.TRAIN_IMAGES.fileName()));
+    void incompleteEnvironmentDirectoryIsSkipped() throws IOException {
         Path fromEnv = completeDir(tmp.resolve("root/mnist"));
-        Mnist mnist = new Mnist(Map.of("SPARSE24_DATA", tmp.resolve("root").toString()), tmp.resolve("cache"),
-                MUST_NOT_FETCH);
-        assertEquals(fromEnv, mnist.locate(explicit));
+        Files.delete(fromEnv.resolve(MnistFile.TRAIN_IMAGES.fileName()));
+        Path cache = completeDir(tmp.resolve("cache"));
+        Mnist mnist = new Mnist(Map.of("SPARSE24_DATA", tmp.resolve("root").toString()), cache, MUST_NOT_FETCH);
+        assertEquals(cache, mnist.locate(null));
     }
 
     @Test
-    void searchOrderIsExplicitThenEnvironmentThenCache() {
+    void explicitDirectoryThatIsMissingEmptyOrIncompleteFailsNamingWhatIsMissing() throws IOException {
+        // Complete data elsewhere must not be used in its place: the user asked for this directory.
+        completeDir(tmp.resolve("root/mnist"));
+        Path cache = completeDir(tmp.resolve("cache"));
+        Mnist mnist = new Mnist(Map.of("SPARSE24_DATA", tmp.resolve("root").toString()), cache, MUST_NOT_FETCH);
+
+        Path missing = tmp.resolve("missing");
+        String m = assertThrows(DatasetNotFoundException.class, () -> mnist.locate(missing)).getMessage();
+        assertEquals("MNIST directory " + missing + " does not exist", m);
+
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        m = assertThrows(DatasetNotFoundException.class, () -> mnist.locate(empty)).getMessage();
+        assertTrue(m.startsWith("MNIST directory " + empty + " lacks ") && m.contains("holds none"), m);
+        for (MnistFile f : MnistFile.values()) {
+            assertTrue(m.contains(f.fileName() + "[.gz]"), m);
+        }
+
+        Path incomplete = completeDir(tmp.resolve("incomplete"));
+        Files.delete(incomplete.resolve(MnistFile.TRAIN_IMAGES.fileName()));
+        m = assertThrows(DatasetNotFoundException.class, () -> mnist.locate(incomplete)).getMessage();
+        assertEquals("MNIST directory " + incomplete + " lacks " + MnistFile.TRAIN_IMAGES.fileName() + "[.gz]", m);
+
+        Path file = Files.createFile(tmp.resolve("a-file"));
+        m = assertThrows(DatasetNotFoundException.class, () -> mnist.locate(file)).getMessage();
+        assertEquals("MNIST directory " + file + " is not a directory", m);
+    }
+
+    @Test
+    void searchOrderIsExplicitAloneOrEnvironmentThenCache() {
         Path cache = tmp.resolve("cache");
         Mnist mnist = new Mnist(Map.of("SPARSE24_DATA", "/data/root"), cache, MnistFetcher.NONE);
-        assertEquals(List.of(Path.of("/x"), Path.of("/data/root/mnist"), cache), mnist.searchOrder(Path.of("/x")));
+        assertEquals(List.of(Path.of("/data/root/mnist"), cache), mnist.searchOrder(null));
+        assertEquals(List.of(Path.of("/x")), mnist.searchOrder(Path.of("/x")), "an explicit directory only");
         Mnist blankEnv = new Mnist(Map.of("SPARSE24_DATA", "  "), cache, MnistFetcher.NONE);
         assertEquals(List.of(cache), blankEnv.searchOrder(null));
     }
@@ -141,12 +169,11 @@ class MnistTest {
 
     @Test
     void notFoundMessageSaysWhereAndWhatToPlace() {
-        Path explicit = tmp.resolve("explicit");
         Path cache = tmp.resolve("cache");
         Mnist mnist = new Mnist(Map.of("SPARSE24_DATA", tmp.resolve("root").toString()), cache, MnistFetcher.NONE);
-        DatasetNotFoundException e = assertThrows(DatasetNotFoundException.class, () -> mnist.locate(explicit));
+        DatasetNotFoundException e = assertThrows(DatasetNotFoundException.class, () -> mnist.locate(null));
         String m = e.getMessage();
-        for (Path searched : List.of(explicit, tmp.resolve("root").resolve("mnist"), cache)) {
+        for (Path searched : List.of(tmp.resolve("root").resolve("mnist"), cache)) {
             assertTrue(m.contains(searched.toString()), "lists " + searched + ": " + m);
         }
         for (MnistFile f : MnistFile.values()) {
@@ -182,7 +209,7 @@ class MnistTest {
             }
         };
         Mnist mnist = new Mnist(Map.of(), cache, fake);
-        assertEquals(cache, mnist.locate(tmp.resolve("empty")));
+        assertEquals(cache, mnist.locate(null));
         assertEquals(List.of(cache), fetchedInto);
     }
 
