@@ -1,7 +1,5 @@
 package dev.sparse24.cli;
 
-import dev.sparse24.format.ModelFiles;
-import dev.sparse24.format.ModelFormatException;
 import dev.sparse24.graph.Graph;
 import dev.sparse24.tools.ModelExport;
 import picocli.CommandLine;
@@ -9,7 +7,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,18 +55,13 @@ public final class ExportCommand implements Callable<Integer> {
                 args.add("--data");
                 args.add(data.toString());
             }
-            CommandLine tutorial = new CommandLine(new TutorialCommand());
+            CommandLine tutorial = new CommandLine(new TutorialCommand()).setExecutionExceptionHandler(new UserErrorHandler());
             tutorial.setOut(spec.commandLine().getOut());
             tutorial.setErr(spec.commandLine().getErr());
             return tutorial.execute(args.toArray(new String[0]));
         }
-        Graph g;
-        try {
-            g = ModelFiles.read(model);
-        } catch (ModelFormatException | IOException e) {
-            spec.commandLine().getErr().println("export: " + e.getMessage());
-            return 2;
-        }
+        CommandFiles.requireWritableDirectory(out, "--out");
+        Graph g = CommandFiles.readModel(model);
         ModelExport.Exported e = ModelExport.writeBoth(g, out);
         o.println("Wrote " + e.s24() + " and " + e.tflite());
         o.println(e.describe());

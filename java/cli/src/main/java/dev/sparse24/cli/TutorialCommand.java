@@ -88,9 +88,10 @@ public final class TutorialCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (epochs <= 0 || batchSize <= 0 || limit < 0) {
-            System.err.println("tutorial: --epochs and --batch-size must be > 0 and --limit >= 0");
-            return 2;
+            throw new UserError("--epochs and --batch-size must be > 0 and --limit >= 0, given " + epochs + ", "
+                    + batchSize + " and " + limit);
         }
+        CommandFiles.requireWritableDirectory(out, "--out");
         Blas.init(threads);
         System.out.printf(Locale.ROOT, "Sparse24 tutorial: %s, %d epoch(s), batch %d, seed %d, %d BLAS thread(s)%n",
                 dense ? "dense baseline" : "2:4 + unstructured pruning", epochs, batchSize, seed, Blas.threads());

@@ -1,6 +1,5 @@
 package dev.sparse24.cli;
 
-import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.ModelFormatException;
 import dev.sparse24.graph.Graph;
 import dev.sparse24.tools.MaskPictures;
@@ -40,16 +39,11 @@ public final class VisualizeCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, ModelFormatException {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Graph g;
-        try {
-            g = ModelFiles.read(file);
-        } catch (ModelFormatException | IOException e) {
-            err.println("visualize: " + e.getMessage());
-            return 2;
-        }
+        CommandFiles.requireWritableDirectory(out, "--out");
+        Graph g = CommandFiles.readModel(file);
         List<MaskPictures.Picked> picked = MaskPictures.pick(g, layer);
         if (picked.isEmpty()) {
             err.println("visualize: " + (layer != null ? "no weight matches --layer " + layer
