@@ -101,7 +101,7 @@ class IdxReaderTest {
         Path file = Mnist.fileIn(MnistTest.sharedMnistDir(), MnistFile.TEST_LABELS).orElseThrow();
         IdxArray a = IdxReader.read(file);
         assertArrayEquals(new int[] {10000}, a.dims());
-        // reference.md section 8, and the well-known first test digit of MNIST.
+        // docs/mnist.md, and the well-known first test digit of MNIST.
         assertEquals("ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", a.sha256());
         assertEquals(7, a.unsignedByte(0));
         byte[] raw = MnistTest.content(MnistTest.sharedMnistDir(), MnistFile.TEST_LABELS);

@@ -28,7 +28,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Threading: one pool of {@code threads} workers (the calling thread is one of them) splits a
  * batch into chunks, or - for a batch too small to split - the work inside each GEMM step; OpenBLAS is set to one thread because the cores are already ours
- * (reference.md section 6: mixing pools stalled). Batches larger than {@code maxBatch} run in
+ * (docs/cpu-notes.md: mixing pools stalled). Batches larger than {@code maxBatch} run in
  * chunks of at most that size, which bounds the workspace memory.
  *
  * <p>Thread-safe. {@link #close()} waits for runs in flight, then frees the native memory;
