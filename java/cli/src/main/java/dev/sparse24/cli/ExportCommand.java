@@ -2,6 +2,7 @@ package dev.sparse24.cli;
 
 import dev.sparse24.graph.Graph;
 import dev.sparse24.tools.ModelExport;
+import dev.sparse24.tools.TutorialRun;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -9,8 +10,6 @@ import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -48,19 +47,15 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
-        if (model == null) {
-            List<String> args = new ArrayList<>(List.of("--out", out.toString(), "--epochs", String.valueOf(epochs),
-                    "--limit", String.valueOf(limit), "--seed", String.valueOf(seed), "--quiet"));
-            if (data != null) {
-                args.add("--data");
-                args.add(data.toString());
-            }
-            CommandLine tutorial = new CommandLine(new TutorialCommand()).setExecutionExceptionHandler(new UserErrorHandler());
-            tutorial.setOut(spec.commandLine().getOut());
-            tutorial.setErr(spec.commandLine().getErr());
-            return tutorial.execute(args.toArray(new String[0]));
-        }
         CommandFiles.requireWritableDirectory(out, "--out");
+        if (model == null) {
+            TutorialRun.Options options = new TutorialRun.Options(epochs, 128, seed, data, out, limit, false, 0, 0.1,
+                    true);
+            if (options.problem() != null) {
+                throw new UserError(options.problem());
+            }
+            return new TutorialRun(options, null).run();
+        }
         Graph g = CommandFiles.readModel(model);
         ModelExport.Exported e = ModelExport.writeBoth(g, out);
         o.println("Wrote " + e.s24() + " and " + e.tflite());
