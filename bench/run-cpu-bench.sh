@@ -4,7 +4,7 @@
 #   bench/run-cpu-bench.sh [OUT_DIR] [BENCHMARK_REGEX] [extra JMH args, e.g. -p batch=1,64]
 # BENCHMARK_REGEX defaults to both benchmarks.
 # Dense runs OpenBLAS's AVX-512 kernels: OPENBLAS_CORETYPE=SKYLAKEX, OPENBLAS_L2_SIZE unset
-# (reference.md section 6). Builds the benchmarks jar when it is missing or older than sources.
+# (docs/cpu-notes.md). Builds the benchmarks jar when it is missing or older than sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-out/cpu-bench}"

@@ -1,6 +1,6 @@
 // mma_sp_probe.cu - one warp, one mma.sp: the first thing to run on a new GPU.
 //
-// mma-sp-layout.md (the per-lane layout our packing relies on) agrees with several sources but
+// docs/mma-sp-layout.md (the per-lane layout our packing relies on) agrees with several sources but
 // had not been run with non-uniform metadata. This kernel issues exactly one
 //   mma.sp::ordered_metadata.sync.aligned.m16n8k32.row.col.f32.{f16,bf16}.{f16,bf16}.f32
 // on fragments given lane by lane, so that the device's D can be compared bit for bit (small

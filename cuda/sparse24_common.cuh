@@ -13,7 +13,7 @@
 //   values   uint4 [rowBlocks][kChunks][4 steps][2 tiles][32 lanes]   (8 x 16-bit each)
 //   metadata uint4 [rowBlocks][kChunks][32 lanes]                     (4 steps x uint32 each)
 // A row block is 32 rows = tile 0 (sel 0) + tile 1 (sel 1); a chunk is 128 dense k = 4 steps
-// of 32. The per-lane meaning of each 16-bit value and metadata nibble is in mma-sp-layout.md.
+// of 32. The per-lane meaning of each 16-bit value and metadata nibble is in docs/mma-sp-layout.md.
 #pragma once
 
 #include <cuda_bf16.h>

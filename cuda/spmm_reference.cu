@@ -1,5 +1,5 @@
 // spmm_reference.cu - the scalar reference beside the fast kernels: one thread per output,
-// reading the PORTABLE 2:4 format (reference.md section 4; CompressedWeights) directly, no
+// reading the PORTABLE 2:4 format (docs/format.md; CompressedWeights) directly, no
 // tensor cores, no re-packing. Slow on purpose; it is the on-device oracle that shares no
 // code path with the lane-packed layout.
 //

@@ -5,7 +5,7 @@
 //   Y[batch, rows] = act(X[batch, cols] * W^T + bias[rows]),  W [rows, cols] 2:4 sparse.
 //   X row b starts at x + b*ldx, Y row b at y + b*ldy (ldx >= cols, ldy >= rows).
 //
-// Kernel layout ("packed"), re-packed once at load from the portable format (reference.md 4):
+// Kernel layout ("packed"), re-packed once at load from the portable format (docs/format.md):
 //   kp = cols rounded up to a multiple of 32 (one "window" = 32 columns = 8 groups of 4).
 //   pv  [rows, kp/2] float : the two kept values of each group in ascending column order;
 //                            groups past cols hold 0.0 (kept indices 0 and 1).

@@ -323,7 +323,7 @@ def probe_checks(gpu, bundle, log):
         results.append(dict(probe=name, ok=ok, mismatches=int(len(bad))))
         log(f"probe {name}: {'OK (exact)' if ok else f'{len(bad)} of 128 differ, first lane/reg {bad[0].tolist()}'}")
     if not all(r["ok"] for r in results):
-        raise AssertionError("mma.sp does not behave as mma-sp-layout.md says: fix the layout before anything else")
+        raise AssertionError("mma.sp does not behave as docs/mma-sp-layout.md says: fix the layout before anything else")
     return results
 
 

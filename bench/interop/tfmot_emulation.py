@@ -1,7 +1,6 @@
 """TFMOT's pruning semantics for plain Keras 3 layers (TFMOT itself is not installable here).
 
-What `TfmotPruning` does is what TFMOT's PruneLowMagnitude + UpdatePruningStep do (reference.md
-section 1; tensorflow_model_optimization/python/core/sparsity/keras/pruning_impl.py):
+What `TfmotPruning` does is what TFMOT's PruneLowMagnitude + UpdatePruningStep do (docs/tfmot-semantics.md; tensorflow_model_optimization/python/core/sparsity/keras/pruning_impl.py):
   - before every training batch: step += 1; update the masks if due; weight <- weight * mask.
     m-by-n layers: the mask is computed once, at step 1, from the weights then (the newest
     pruning_impl.py: "Update structured sparsity masks only at step 1").

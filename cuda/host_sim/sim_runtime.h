@@ -7,7 +7,7 @@
 // is always the last one launched, and static shared variables need no per-CTA copy);
 // __syncthreads is a CTA-wide std::barrier; warp-wide instructions (mma.sp, ldmatrix) are a
 // rendezvous of the warp's 32 threads: each posts its operands, all compute their own
-// results from everyone's, as mma-sp-layout.md defines them (the same rules as the Java
+// results from everyone's, as docs/mma-sp-layout.md defines them (the same rules as the Java
 // MmaSpEmulator), and an undefined metadata code aborts. cp.async completes immediately.
 // What this cannot check: timing, cp.async ordering/races, bank conflicts, register use.
 #pragma once

@@ -2,7 +2,6 @@ package dev.sparse24.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.ModelFormatException;
 import dev.sparse24.format.WeightSparsityCheck;
 import dev.sparse24.graph.Graph;
@@ -42,7 +41,7 @@ public final class CheckSparsityCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, ModelFormatException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         NmPattern pattern;
@@ -52,14 +51,7 @@ public final class CheckSparsityCommand implements Callable<Integer> {
             err.println("check-sparsity: --m-by-n: " + e.getMessage());
             return 2;
         }
-        Graph graph;
-        try {
-            graph = ModelFiles.read(file);
-        } catch (ModelFormatException | IOException e) {
-            err.println("check-sparsity: " + (e instanceof ModelFormatException ? "" : "cannot read " + file + ": ")
-                    + e.getMessage());
-            return 2;
-        }
+        Graph graph = CommandFiles.readModel(file);
         WeightSparsityCheck.Result result = WeightSparsityCheck.check(graph, pattern);
         if (json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

@@ -32,15 +32,10 @@ public final class ConvertCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, ModelFormatException {
         PrintWriter out = spec.commandLine().getOut();
-        Graph g;
-        try {
-            g = ModelFiles.read(in);
-        } catch (ModelFormatException | IOException e) {
-            spec.commandLine().getErr().println("convert: " + e.getMessage());
-            return 2;
-        }
+        CommandFiles.requireWritableFile(outFile, "OUT");
+        Graph g = CommandFiles.readModel(in);
         Path parent = outFile.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);

@@ -1,22 +1,15 @@
 package dev.sparse24.cli;
 
-import dev.sparse24.format.ModelFiles;
-import dev.sparse24.format.ModelFormatException;
 import dev.sparse24.graph.Graph;
+import dev.sparse24.tools.ModelExport;
+import dev.sparse24.tools.TutorialRun;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -51,64 +44,20 @@ public final class ExportCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Sizes of the two files written. */
-    public record Exported(Path s24, long s24Bytes, Path tflite, long tfliteBytes) {
-        /** .s24 size over .tflite size. */
-        public double ratio() {
-            return (double) s24Bytes / tfliteBytes;
-        }
-
-        /** JSON-ready values. */
-        public Map<String, Object> toMap() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("s24", s24.toString());
-            m.put("s24_bytes", s24Bytes);
-            m.put("tflite", tflite.toString());
-            m.put("tflite_bytes", tfliteBytes);
-            m.put("ratio", ratio());
-            return m;
-        }
-
-        /** One line: both sizes and the ratio. */
-        public String describe() {
-            return String.format(Locale.ROOT, "model.s24 %,d bytes, model.tflite %,d bytes: .s24 is %.3fx the .tflite",
-                    s24Bytes, tfliteBytes, ratio());
-        }
-    }
-
-    /** Writes {@code graph} as {@code dir/model.s24} and {@code dir/model.tflite}. */
-    public static Exported writeBoth(Graph graph, Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Path s24 = dir.resolve("model.s24");
-        Path tflite = dir.resolve("model.tflite");
-        ModelFiles.writeS24(graph, s24);
-        ModelFiles.writeTflite(graph, tflite);
-        return new Exported(s24, Files.size(s24), tflite, Files.size(tflite));
-    }
-
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
+        CommandFiles.requireWritableDirectory(out, "--out");
         if (model == null) {
-            List<String> args = new ArrayList<>(List.of("--out", out.toString(), "--epochs", String.valueOf(epochs),
-                    "--limit", String.valueOf(limit), "--seed", String.valueOf(seed), "--quiet"));
-            if (data != null) {
-                args.add("--data");
-                args.add(data.toString());
+            TutorialRun.Options options = new TutorialRun.Options(epochs, 128, seed, data, out, limit, false, 0, 0.1,
+                    true);
+            if (options.problem() != null) {
+                throw new UserError(options.problem());
             }
-            CommandLine tutorial = new CommandLine(new TutorialCommand());
-            tutorial.setOut(spec.commandLine().getOut());
-            tutorial.setErr(spec.commandLine().getErr());
-            return tutorial.execute(args.toArray(new String[0]));
+            return new TutorialRun(options, null).run();
         }
-        Graph g;
-        try {
-            g = ModelFiles.read(model);
-        } catch (ModelFormatException | IOException e) {
-            spec.commandLine().getErr().println("export: " + e.getMessage());
-            return 2;
-        }
-        Exported e = writeBoth(g, out);
+        Graph g = CommandFiles.readModel(model);
+        ModelExport.Exported e = ModelExport.writeBoth(g, out);
         o.println("Wrote " + e.s24() + " and " + e.tflite());
         o.println(e.describe());
         o.flush();

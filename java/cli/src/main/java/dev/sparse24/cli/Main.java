@@ -14,7 +14,15 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and exits with its status. */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The {@code sparse24} command line, with every subcommand's user errors reported as one
+     * line and exit status 2 ({@link UserErrorHandler}).
+     */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main()).setExecutionExceptionHandler(new UserErrorHandler());
     }
 
     @Override

@@ -3,13 +3,13 @@ package dev.sparse24.cli;
 import dev.sparse24.data.IdxArray;
 import dev.sparse24.data.Mnist;
 import dev.sparse24.data.MnistFile;
-import dev.sparse24.format.ModelFormatException;
-import dev.sparse24.runtime.BackendUnavailableException;
 import dev.sparse24.runtime.Device;
 import dev.sparse24.runtime.InferenceSession;
 import dev.sparse24.runtime.SessionOptions;
 import dev.sparse24.runtime.SparseModel;
 import dev.sparse24.runtime.TensorInfo;
+import dev.sparse24.tools.RuntimeTiming;
+import dev.sparse24.train.Evaluation;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,11 +17,7 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -93,13 +89,10 @@ public final class RunCommand implements Callable<Integer> {
             err.println("run: --batch must be >= 1 and --threads >= 0, given " + batch + " and " + threads);
             return 2;
         }
-        SparseModel m;
-        try {
-            m = SparseModel.load(model);
-        } catch (ModelFormatException | IOException e) {
-            err.println("run: " + e.getMessage());
-            return 2;
+        if (output != null) {
+            CommandFiles.requireWritableFile(output, "--output");
         }
+        SparseModel m = SparseModel.load(CommandFiles.requireReadableFile(model, "model"));
         if (m.inputs().size() != 1 || m.outputs().size() != 1) {
             err.println("run: only models with one input and one output are supported here, given " + m);
             return 2;
@@ -108,35 +101,30 @@ public final class RunCommand implements Callable<Integer> {
         int sample = in.sampleSize();
         float[] x;
         int[] labels = null;
-        try {
-            if (source.input != null) {
-                x = readInput(source.input);
-            } else {
-                if (source.mnist < 1) {
-                    err.println("run: --mnist must be >= 1, given " + source.mnist);
-                    return 2;
-                }
-                Path dir = Mnist.system().locate(data);
-                IdxArray images = Mnist.readVerified(dir, MnistFile.TEST_IMAGES);
-                IdxArray labelFile = Mnist.readVerified(dir, MnistFile.TEST_LABELS);
-                int n = Math.min(source.mnist, images.count());
-                if (sample != 28 * 28) {
-                    err.println("run: --mnist needs a model taking 784 values per image, " + in + " takes " + sample);
-                    return 2;
-                }
-                x = new float[n * sample];
-                byte[] px = images.data();
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = (px[i] & 0xFF) / 255f;
-                }
-                labels = new int[n];
-                for (int i = 0; i < n; i++) {
-                    labels[i] = labelFile.unsignedByte(i);
-                }
+        if (source.input != null) {
+            x = FloatFile.read(source.input);
+        } else {
+            if (source.mnist < 1) {
+                err.println("run: --mnist must be >= 1, given " + source.mnist);
+                return 2;
             }
-        } catch (IOException | NumberFormatException e) {
-            err.println("run: " + e.getMessage());
-            return 2;
+            if (sample != 28 * 28) {
+                err.println("run: --mnist needs a model taking 784 values per image, " + in + " takes " + sample);
+                return 2;
+            }
+            Path dir = Mnist.system().locate(data);
+            IdxArray images = Mnist.readVerified(dir, MnistFile.TEST_IMAGES);
+            IdxArray labelFile = Mnist.readVerified(dir, MnistFile.TEST_LABELS);
+            int n = Math.min(source.mnist, images.count());
+            x = new float[n * sample];
+            byte[] px = images.data();
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (px[i] & 0xFF) / 255f;
+            }
+            labels = new int[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = labelFile.unsignedByte(i);
+            }
         }
         if (x.length == 0 || x.length % sample != 0) {
             err.println("run: the input holds " + x.length + " values, not a positive multiple of " + sample
@@ -144,16 +132,17 @@ public final class RunCommand implements Callable<Integer> {
             return 2;
         }
         int items = x.length / sample;
+        // No pass is larger than the input: --batch 100000 on 100 images sizes buffers for 100.
         SessionOptions options = SessionOptions.defaults().withDevice(dev).withThreads(threads)
-                .withMaxBatch(Math.max(batch, 1));
+                .withMaxBatch(Math.min(batch, items));
         try (InferenceSession session = m.newSession(options)) {
             out.println("Model " + model + ": " + in + " -> " + m.outputs().get(0));
             out.println("Session: " + session.description());
             int outSize = m.outputs().get(0).sampleSize();
-            float[] y = session.run(x, items);
+            float[] y = runChecked(session, x, items);
             int correct = 0;
             for (int i = 0; i < items; i++) {
-                int best = argmax(y, i * outSize, outSize);
+                int best = Evaluation.argmax(y, i * outSize, outSize);
                 if (labels != null && best == labels[i]) {
                     correct++;
                 }
@@ -169,115 +158,40 @@ public final class RunCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "Accuracy: %.4f (%d of %d)%n", (double) correct / items, correct, items);
             }
             if (output != null) {
-                writeOutput(output, y);
+                FloatFile.write(output, y);
                 out.println("Outputs: " + y.length + " float32 values written to " + output);
             }
             printTiming(out, session, x, items, sample);
-        } catch (BackendUnavailableException e) {
-            err.println("run: " + e.getMessage());
-            return 3;
-        } catch (IOException e) {
-            err.println("run: cannot write the outputs: " + e.getMessage());
-            return 2;
         }
         out.flush();
         return 0;
     }
 
     private void printTiming(PrintWriter out, InferenceSession session, float[] x, int items, int sample) {
-        Timing t = time(session, x, items, sample, batch);
+        RuntimeTiming t = RuntimeTiming.measure(session, x, items, sample, batch);
         out.printf(Locale.ROOT, "Latency (batch 1, median of %d): %.3f ms%n", t.latencyRuns(), t.latencyMs());
         out.printf(Locale.ROOT, "Throughput (batch %d, %d images): %.1f images/s (%.3f ms per image)%n",
                 t.batch(), items, t.imagesPerSecond(), 1e3 / t.imagesPerSecond());
     }
 
     /**
-     * Timing of a session.
-     *
-     * @param latencyMs       median batch-1 latency
-     * @param latencyRuns     runs the median is over
-     * @param imagesPerSecond throughput over all items at {@code batch}
-     * @param batch           the throughput batch size
+     * The first run, where the session sizes its buffers for {@code min(--batch, items)}: a
+     * batch whose workspace cannot be allocated is the user's --batch, said in its terms.
      */
-    public record Timing(double latencyMs, int latencyRuns, double imagesPerSecond, int batch) {
-    }
-
-    /**
-     * Times {@code session}: batch 1 over up to 200 items after a warm-up (median, robust to GC
-     * and noise), then all {@code items} in batches of {@code batch} after one warm-up batch.
-     */
-    public static Timing time(InferenceSession session, float[] x, int items, int sample, int batch) {
-        int n = Math.min(items, 200);
-        for (int i = 0; i < Math.min(n, 20); i++) {
-            session.run(Arrays.copyOfRange(x, i * sample, (i + 1) * sample), 1);
-        }
-        long[] times = new long[n];
-        for (int i = 0; i < n; i++) {
-            float[] one = Arrays.copyOfRange(x, i * sample, (i + 1) * sample);
-            long t0 = System.nanoTime();
-            session.run(one, 1);
-            times[i] = System.nanoTime() - t0;
-        }
-        Arrays.sort(times);
-        int b = Math.min(batch, items);
-        session.run(Arrays.copyOf(x, b * sample), b);
-        long t0 = System.nanoTime();
-        int done = 0;
-        while (done < items) {
-            int k = Math.min(b, items - done);
-            session.run(Arrays.copyOfRange(x, done * sample, (done + k) * sample), k);
-            done += k;
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        return new Timing(times[n / 2] / 1e6, n, items / seconds, b);
-    }
-
-    /** Fraction of items whose output arg-max equals the label. */
-    public static double accuracy(float[] y, int[] labels, int classes) {
-        int correct = 0;
-        for (int i = 0; i < labels.length; i++) {
-            correct += argmax(y, i * classes, classes) == labels[i] ? 1 : 0;
-        }
-        return (double) correct / labels.length;
-    }
-
-    private static int argmax(float[] y, int off, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (y[off + i] > y[off + best]) {
-                best = i;
+    private float[] runChecked(InferenceSession session, float[] x, int items) {
+        try {
+            return session.run(x, items);
+        } catch (IllegalArgumentException e) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("of (\\d+) floats is too large")
+                    .matcher(String.valueOf(e.getMessage()));
+            if (!m.find()) {
+                throw e;
             }
+            int used = Math.min(batch, items);
+            long perItem = Math.max(1, Long.parseLong(m.group(1)) / used);
+            throw new UserError("--batch " + batch + " is too large for this model: a " + used + "-item pass needs a "
+                    + m.group(1) + "-float buffer, over the 2^31-1 limit; use --batch " + Math.max(1, Integer.MAX_VALUE / perItem)
+                    + " or less", e);
         }
-        return best;
-    }
-
-    /** Writes {@code y} as raw little-endian float32 (what {@code numpy.fromfile(f, '<f4')} reads). */
-    static void writeOutput(Path file, float[] y) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(y.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(y);
-        Files.write(file, b.array());
-    }
-
-    /** float32 values: text (.txt/.csv) or raw little-endian binary. */
-    static float[] readInput(Path file) throws IOException {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".txt") || name.endsWith(".csv")) {
-            String[] tokens = Files.readString(file).trim().split("[\\s,]+");
-            if (tokens.length == 1 && tokens[0].isEmpty()) {
-                return new float[0];
-            }
-            float[] v = new float[tokens.length];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = Float.parseFloat(tokens[i]);
-            }
-            return v;
-        }
-        byte[] bytes = Files.readAllBytes(file);
-        if (bytes.length % 4 != 0) {
-            throw new IOException(file + ": " + bytes.length + " bytes is not a whole number of float32 values");
-        }
-        float[] v = new float[bytes.length / 4];
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-        return v;
     }
 }

@@ -37,7 +37,7 @@ class FormatCommandsTest {
     static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int exit = cl.execute(args);
@@ -142,7 +142,7 @@ class FormatCommandsTest {
 
     @Test
     void realTfliteModelsConvertToS24ThatComputeTheSame(@TempDir Path dir) throws Exception {
-        Path models = Path.of(System.getProperty("sparse24.shared"), "data", "tflite");
+        Path models = dev.sparse24.testing.TestData.tfliteDir();
         List<Path> files;
         try (var s = Files.list(models)) {
             files = s.filter(p -> p.toString().endsWith(".tflite")).sorted().toList();
@@ -180,10 +180,10 @@ class FormatCommandsTest {
     @Test
     void titlesFollowTheTutorial() {
         assertEquals("Structural pruning for Dense layer",
-                VisualizeCommand.title(dev.sparse24.graph.OpType.FULLY_CONNECTED, true));
+                dev.sparse24.tools.MaskPictures.title(dev.sparse24.graph.OpType.FULLY_CONNECTED, true));
         assertEquals("Structurally pruned weights for Conv2D layer",
-                VisualizeCommand.title(dev.sparse24.graph.OpType.CONV_2D, true));
+                dev.sparse24.tools.MaskPictures.title(dev.sparse24.graph.OpType.CONV_2D, true));
         assertEquals("Unstructured pruned weights for Conv2D layer",
-                VisualizeCommand.title(dev.sparse24.graph.OpType.CONV_2D, false));
+                dev.sparse24.tools.MaskPictures.title(dev.sparse24.graph.OpType.CONV_2D, false));
     }
 }

@@ -1,14 +1,18 @@
 package dev.sparse24.cli;
 
 import dev.sparse24.models.TutorialModel;
-import dev.sparse24.data.Mnist;
 import dev.sparse24.data.MnistDataset;
+import dev.sparse24.models.GraphExporter;
+import dev.sparse24.graph.Graph;
 import dev.sparse24.nn.Sequential;
+import dev.sparse24.runtime.InferenceSession;
+import dev.sparse24.runtime.SparseModel;
 import dev.sparse24.prune.Pruning;
 import dev.sparse24.prune.PruningParams;
 import dev.sparse24.prune.UpdatePruningStep;
 import dev.sparse24.sparse.SparsityReport;
 import dev.sparse24.tensor.Blas;
+import dev.sparse24.testing.TestData;
 import dev.sparse24.train.Adam;
 import dev.sparse24.train.Evaluation;
 import dev.sparse24.train.FitOptions;
@@ -17,7 +21,6 @@ import dev.sparse24.train.SparseCategoricalCrossentropy;
 import dev.sparse24.train.Trainer;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -33,8 +36,7 @@ class TutorialTrainingTest {
     @Test
     void shortPrunedRunLearnsAndHoldsThePatterns() throws Exception {
         Blas.init(0);
-        Path mnistDir = Path.of(System.getProperty("sparse24.shared"), "data", "mnist");
-        MnistDataset data = Mnist.loadFrom(mnistDir, 4000);
+        MnistDataset data = TestData.mnist(4000);
         Sequential model = TutorialModel.build(true, 7);
         Trainer trainer = new Trainer(model, new Adam(), new SparseCategoricalCrossentropy(true));
         History h = trainer.fit(data.trainImages(), data.trainLabels(),
@@ -48,10 +50,22 @@ class TutorialTrainingTest {
         Evaluation test = new Trainer(stripped, new Adam(), new SparseCategoricalCrossentropy(true))
                 .evaluate(data.testImages(), data.testLabels(), 500);
         System.out.printf("short tutorial run: test accuracy %.4f, loss %.4f%n", test.accuracy(), test.loss());
-        // Measured 0.9483 on this run (seed 7, 4,000 test images); the bound leaves room for BLAS
-        // summation order and thread count. BatchNorm's moving statistics (momentum 0.99) are
-        // only ~70% converged after 114 steps, which is why the test loss is still high.
+        // The floor: 0.9483 was measured on this run (seed 7, 4,000 test images); the standard
+        // error of an accuracy near 0.95 on 4,000 images is sqrt(0.95 * 0.05 / 4000) = 0.0034, and
+        // the floor sits five of them lower (0.9483 - 0.017 = 0.931), so that another CPU's BLAS
+        // summation order passes while a real regression (a broken mask, a dead layer) does not.
+        // BatchNorm's moving statistics (momentum 0.99) are only ~70% converged after 114 steps,
+        // which is why the test loss is still high.
         assertTrue(test.accuracy() >= ACCURACY_FLOOR, "test accuracy " + test.accuracy());
+        // Independently of the training code's evaluation: the exported graph on the inference
+        // runtime scores the same images the same (one borderline image at most: 1/4000).
+        Graph exported = GraphExporter.export(stripped, plan);
+        float[] logits;
+        try (InferenceSession session = SparseModel.fromGraph(exported).newSession()) {
+            logits = session.run(data.testImages().toArray(), data.testCount());
+        }
+        double runtimeAccuracy = Evaluation.accuracyOf(logits, data.testLabels(), 10);
+        assertEquals(test.accuracy(), runtimeAccuracy, 1.0 / 4000 + 1e-9, "runtime vs training-time evaluation");
 
         List<SparsityReport.Entry> layers = Pruning.sparsityReport(stripped, plan).entries();
         assertEquals(4, layers.size());
@@ -67,5 +81,5 @@ class TutorialTrainingTest {
         assertEquals(0.0, layers.get(3).sparsity(), 1e-6, "the logits layer is not pruned");
     }
 
-    private static final double ACCURACY_FLOOR = 0.93;
+    private static final double ACCURACY_FLOOR = 0.931;
 }

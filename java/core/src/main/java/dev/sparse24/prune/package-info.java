@@ -6,7 +6,7 @@
  * ({@link dev.sparse24.prune.ConstantSparsity}, {@link dev.sparse24.prune.PolynomialDecay}),
  * and {@link dev.sparse24.prune.Pruning} wraps, strips and reports.
  *
- * <p>The semantics follow TFMOT exactly (reference.md, section 1): steps count from 1,
+ * <p>The semantics follow TFMOT exactly (docs/tfmot-semantics.md): steps count from 1,
  * an m-by-n mask is computed once at step 1 and never again, schedules prune when
  * {@code (step - begin) % frequency == 0} within their range. Beyond TFMOT: a layer an m-by-n
  * pattern cannot prune is reported (warning, or an error in strict mode).

@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * A 2:4-sparse weight matrix W [rows, cols] stored as kept values plus 4-bit metadata: the
- * portable format of reference.md section 4, byte-identical to PyTorch's pre-reorder
+ * portable format of docs/format.md, byte-identical to PyTorch's pre-reorder
  * semi-structured {@code meta} and CUTLASS's row-major metadata.
  *
  * <ul>

@@ -98,16 +98,13 @@ class IdxReaderTest {
 
     @Test
     void readsSharedMnistTestLabels() throws Exception {
-        Path file = MnistTest.sharedMnistDir().resolve("t10k-labels-idx1-ubyte.gz");
+        Path file = Mnist.fileIn(MnistTest.sharedMnistDir(), MnistFile.TEST_LABELS).orElseThrow();
         IdxArray a = IdxReader.read(file);
         assertArrayEquals(new int[] {10000}, a.dims());
-        // reference.md section 8, and the well-known first test digit of MNIST.
+        // docs/mnist.md, and the well-known first test digit of MNIST.
         assertEquals("ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", a.sha256());
         assertEquals(7, a.unsignedByte(0));
-        byte[] raw;
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
-            raw = in.readAllBytes();
-        }
+        byte[] raw = MnistTest.content(MnistTest.sharedMnistDir(), MnistFile.TEST_LABELS);
         assertArrayEquals(Arrays.copyOfRange(raw, 8, raw.length), a.data());
     }
 

@@ -2,6 +2,7 @@ package dev.sparse24.data;
 
 import dev.sparse24.tensor.Shape;
 import dev.sparse24.tensor.Tensor;
+import dev.sparse24.testing.TestData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,13 +30,15 @@ class MnistTest {
     @TempDir
     Path tmp;
 
-    /** The shared test data, {@code <sparse24.shared>/data/mnist}, which surefire points at. */
+    /** MNIST as users get it ({@link TestData#mnistDir}: the shared copy, the cache, or a fetch). */
     static Path sharedMnistDir() {
-        String shared = System.getProperty("sparse24.shared");
-        assertTrue(shared != null, "system property sparse24.shared is not set (surefire sets it)");
-        Path dir = Path.of(shared, "data", "mnist");
-        assertTrue(Files.isDirectory(dir), "shared MNIST missing at " + dir);
-        return dir;
+        return TestData.mnistDir();
+    }
+
+    /** The uncompressed content of {@code file} in {@code dir}, whichever form (raw or .gz) is there. */
+    static byte[] content(Path dir, MnistFile file) throws IOException {
+        Path p = Mnist.fileIn(dir, file).orElseThrow();
+        return p.toString().endsWith(".gz") ? gunzip(p) : Files.readAllBytes(p);
     }
 
     static byte[] gunzip(Path file) throws IOException {
@@ -102,24 +105,52 @@ class MnistTest {
     void cacheIsUsedWhenNothingElseHasTheFiles() throws IOException {
         Path cache = completeDir(tmp.resolve("cache"));
         Mnist mnist = new Mnist(Map.of("SPARSE24_DATA", tmp.resolve("nowhere").toString()), cache, MUST_NOT_FETCH);
-        assertEquals(cache, mnist.locate(tmp.resolve("also-nowhere")));
+        assertEquals(cache, mnist.locate(null));
     }
 
     @Test
-    void incompleteDirectoryIsSkipped() throws IOException {
-        Path explicit = completeDir(tmp.resolve("explicit"));
-        Files.delete(explicit.resolve(MnistFile.TRAIN_IMAGES.fileName()));
+    void incompleteEnvironmentDirectoryIsSkipped() throws IOException {
         Path fromEnv = completeDir(tmp.resolve("root/mnist"));
-        Mnist mnist = new Mnist(Map.of("SPARSE24_DATA", tmp.resolve("root").toString()), tmp.resolve("cache"),
-                MUST_NOT_FETCH);
-        assertEquals(fromEnv, mnist.locate(explicit));
+        Files.delete(fromEnv.resolve(MnistFile.TRAIN_IMAGES.fileName()));
+        Path cache = completeDir(tmp.resolve("cache"));
+        Mnist mnist = new Mnist(Map.of("SPARSE24_DATA", tmp.resolve("root").toString()), cache, MUST_NOT_FETCH);
+        assertEquals(cache, mnist.locate(null));
     }
 
     @Test
-    void searchOrderIsExplicitThenEnvironmentThenCache() {
+    void explicitDirectoryThatIsMissingEmptyOrIncompleteFailsNamingWhatIsMissing() throws IOException {
+        // Complete data elsewhere must not be used in its place: the user asked for this directory.
+        completeDir(tmp.resolve("root/mnist"));
+        Path cache = completeDir(tmp.resolve("cache"));
+        Mnist mnist = new Mnist(Map.of("SPARSE24_DATA", tmp.resolve("root").toString()), cache, MUST_NOT_FETCH);
+
+        Path missing = tmp.resolve("missing");
+        String m = assertThrows(DatasetNotFoundException.class, () -> mnist.locate(missing)).getMessage();
+        assertEquals("MNIST directory " + missing + " does not exist", m);
+
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        m = assertThrows(DatasetNotFoundException.class, () -> mnist.locate(empty)).getMessage();
+        assertTrue(m.startsWith("MNIST directory " + empty + " lacks ") && m.contains("holds none"), m);
+        for (MnistFile f : MnistFile.values()) {
+            assertTrue(m.contains(f.fileName() + "[.gz]"), m);
+        }
+
+        Path incomplete = completeDir(tmp.resolve("incomplete"));
+        Files.delete(incomplete.resolve(MnistFile.TRAIN_IMAGES.fileName()));
+        m = assertThrows(DatasetNotFoundException.class, () -> mnist.locate(incomplete)).getMessage();
+        assertEquals("MNIST directory " + incomplete + " lacks " + MnistFile.TRAIN_IMAGES.fileName() + "[.gz]", m);
+
+        Path file = Files.createFile(tmp.resolve("a-file"));
+        m = assertThrows(DatasetNotFoundException.class, () -> mnist.locate(file)).getMessage();
+        assertEquals("MNIST directory " + file + " is not a directory", m);
+    }
+
+    @Test
+    void searchOrderIsExplicitAloneOrEnvironmentThenCache() {
         Path cache = tmp.resolve("cache");
         Mnist mnist = new Mnist(Map.of("SPARSE24_DATA", "/data/root"), cache, MnistFetcher.NONE);
-        assertEquals(List.of(Path.of("/x"), Path.of("/data/root/mnist"), cache), mnist.searchOrder(Path.of("/x")));
+        assertEquals(List.of(Path.of("/data/root/mnist"), cache), mnist.searchOrder(null));
+        assertEquals(List.of(Path.of("/x")), mnist.searchOrder(Path.of("/x")), "an explicit directory only");
         Mnist blankEnv = new Mnist(Map.of("SPARSE24_DATA", "  "), cache, MnistFetcher.NONE);
         assertEquals(List.of(cache), blankEnv.searchOrder(null));
     }
@@ -138,12 +169,11 @@ class MnistTest {
 
     @Test
     void notFoundMessageSaysWhereAndWhatToPlace() {
-        Path explicit = tmp.resolve("explicit");
         Path cache = tmp.resolve("cache");
         Mnist mnist = new Mnist(Map.of("SPARSE24_DATA", tmp.resolve("root").toString()), cache, MnistFetcher.NONE);
-        DatasetNotFoundException e = assertThrows(DatasetNotFoundException.class, () -> mnist.locate(explicit));
+        DatasetNotFoundException e = assertThrows(DatasetNotFoundException.class, () -> mnist.locate(null));
         String m = e.getMessage();
-        for (Path searched : List.of(explicit, tmp.resolve("root").resolve("mnist"), cache)) {
+        for (Path searched : List.of(tmp.resolve("root").resolve("mnist"), cache)) {
             assertTrue(m.contains(searched.toString()), "lists " + searched + ": " + m);
         }
         for (MnistFile f : MnistFile.values()) {
@@ -179,7 +209,7 @@ class MnistTest {
             }
         };
         Mnist mnist = new Mnist(Map.of(), cache, fake);
-        assertEquals(cache, mnist.locate(tmp.resolve("empty")));
+        assertEquals(cache, mnist.locate(null));
         assertEquals(List.of(cache), fetchedInto);
     }
 
@@ -238,7 +268,7 @@ class MnistTest {
 
     @Test
     void digestMismatchNamesFileExpectedAndActual() throws Exception {
-        byte[] labels = gunzip(sharedMnistDir().resolve("t10k-labels-idx1-ubyte.gz"));
+        byte[] labels = content(sharedMnistDir(), MnistFile.TEST_LABELS);
         labels[8 + 123] = (byte) ((labels[8 + 123] + 1) % 10); // one label changed: still a valid IDX file
         Path dir = Files.createDirectories(tmp.resolve("bad"));
         Path file = Files.write(dir.resolve("t10k-labels-idx1-ubyte"), labels);
@@ -254,9 +284,10 @@ class MnistTest {
     void malformedFileInDataDirFailsTheLoad() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("bad"));
         for (MnistFile f : MnistFile.values()) {
-            Files.copy(sharedMnistDir().resolve(f.gzipFileName()), dir.resolve(f.gzipFileName()));
+            Path source = Mnist.fileIn(sharedMnistDir(), f).orElseThrow();
+            Files.copy(source, dir.resolve(source.getFileName().toString()));
         }
-        // A raw file shadows the good .gz; it has the wrong magic.
+        // A raw file with the wrong magic, in place of (or shadowing) the good one.
         Files.write(dir.resolve(MnistFile.TRAIN_LABELS.fileName()), new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
         String m = assertThrows(IdxFormatException.class, () -> Mnist.loadFrom(dir, 10)).getMessage();
         assertTrue(m.contains(MnistFile.TRAIN_LABELS.fileName()) && m.contains("wrong magic"), m);
@@ -288,10 +319,10 @@ class MnistTest {
         assertEquals(7, full.testLabels()[0]);
 
         Path dir = sharedMnistDir();
-        checkAgainstRawBytes(gunzip(dir.resolve("train-images-idx3-ubyte.gz")),
-                gunzip(dir.resolve("train-labels-idx1-ubyte.gz")), full.trainImages(), full.trainLabels());
-        checkAgainstRawBytes(gunzip(dir.resolve("t10k-images-idx3-ubyte.gz")),
-                gunzip(dir.resolve("t10k-labels-idx1-ubyte.gz")), full.testImages(), full.testLabels());
+        checkAgainstRawBytes(content(dir, MnistFile.TRAIN_IMAGES),
+                content(dir, MnistFile.TRAIN_LABELS), full.trainImages(), full.trainLabels());
+        checkAgainstRawBytes(content(dir, MnistFile.TEST_IMAGES),
+                content(dir, MnistFile.TEST_LABELS), full.testImages(), full.testLabels());
     }
 
     /** Every pixel equals byte/255 (double reference) and every label its byte; range is [0, 1]. */

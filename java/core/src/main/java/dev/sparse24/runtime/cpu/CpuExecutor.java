@@ -21,7 +21,7 @@ import java.util.function.IntConsumer;
  *
  * <p>Threading: one pool of {@code threads} workers (the calling thread is one of them) splits a
  * batch into chunks, or - for a batch too small to split - the work inside each GEMM step.
- * OpenBLAS is set to one thread because the cores are already ours (reference.md section 6:
+ * OpenBLAS is set to one thread because the cores are already ours (docs/cpu-notes.md:
  * mixing pools stalled); that setting is process-wide (OpenBLAS has one thread count). Batches
  * larger than {@code maxBatch} run in chunks of at most that size, which bounds the workspace
  * memory; at most {@code maxWorkspaces} workspaces exist (callers beyond wait), which bounds it

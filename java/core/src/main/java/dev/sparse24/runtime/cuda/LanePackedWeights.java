@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
  * {@link CompressedWeights} re-packed for our {@code mma.sp m16n8k32} kernels: fp16/bf16 values
  * and metadata pre-shuffled so that each lane of a warp reads its A fragment and its E register
  * with single 16-byte loads. Both kernels in {@code cuda/} (small-batch and tiled) read this one
- * layout. The layout is defined by mma-sp-layout.md; {@code cuda/sparse24_common.cuh} reads it.
+ * layout. The layout is defined in docs/mma-sp-layout.md; {@code cuda/sparse24_common.cuh} reads it.
  *
  * <h2>Blocking</h2>
  * <ul>

@@ -3,7 +3,7 @@ package dev.sparse24.runtime.cuda;
 /**
  * What one warp-wide
  * {@code mma.sp::ordered_metadata.sync.aligned.m16n8k32.row.col.f32.{f16,bf16}.{f16,bf16}.f32
- * d, a, b, c, e, sel} computes, lane by lane, exactly as mma-sp-layout.md states it. It lets the
+ * d, a, b, c, e, sel} computes, lane by lane, exactly as docs/mma-sp-layout.md states it. It lets the
  * host-side re-packing be tested without a GPU, and gives the GPU's first check (one mma.sp
  * with random metadata) its expected answer.
  *

@@ -95,7 +95,7 @@ class S24RoundTripTest {
         assertEquals(10, w.rows());
         assertEquals(70, w.cols());
         assertEquals(72, w.paddedCols());
-        // Decode the file's bytes as reference.md section 4 describes and compare with the dense matrix.
+        // Decode the file's bytes as docs/format.md ("The 2:4 values and metadata") describes and compare with the dense matrix.
         float[] d = dense.floatValues();
         ByteBuffer values = w.valuesAsByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer meta = w.metadataAsByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);

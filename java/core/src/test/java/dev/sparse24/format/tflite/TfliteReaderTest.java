@@ -1,6 +1,5 @@
 package dev.sparse24.format.tflite;
 
-import dev.sparse24.data.Mnist;
 import dev.sparse24.data.MnistDataset;
 import dev.sparse24.format.ModelFormatException;
 import dev.sparse24.graph.Graph;
@@ -8,6 +7,7 @@ import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
 import dev.sparse24.graph.ReferenceEvaluator;
 import dev.sparse24.tensor.Tensor;
+import dev.sparse24.testing.TestData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,19 +39,14 @@ class TfliteReaderTest {
 
     static MnistDataset mnist;
 
-    static Path shared(String sub) {
-        String shared = System.getProperty("sparse24.shared");
-        assertTrue(shared != null, "system property sparse24.shared is not set (surefire sets it)");
-        return Path.of(shared).resolve(sub);
-    }
-
+    /** A shared third-party model; the test is skipped when it is absent. */
     static Path model(String file) {
-        return shared("data/tflite").resolve(file);
+        return TestData.tfliteModel(file);
     }
 
     @BeforeAll
-    static void loadMnist() throws IOException {
-        mnist = Mnist.loadFrom(shared("data/mnist"), IMAGES);
+    static void loadMnist() {
+        mnist = TestData.mnist(IMAGES);
     }
 
     /** Accuracy of {@code graph} on the first {@code images} MNIST test images scaled to x/255. */

@@ -1,7 +1,7 @@
 package dev.sparse24.runtime.cpu;
 
 import dev.sparse24.graph.Graph;
-import dev.sparse24.runtime.TutorialGraph;
+import dev.sparse24.testing.TutorialFixture;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CpuExecutorLifecycleTest {
     @Test
     void closeWaitsForRunsInFlightIncludingTheirPoolWorkers() throws Exception {
-        Graph g = TutorialGraph.build(8);
+        Graph g = TutorialFixture.graph(8);
         float[] x = CpuExecutorTest.random(new Random(8), 32 * 784);
         CpuExecutor e = new CpuExecutor(g, 4, 8);
         float[] want = CpuExecutorTest.run(e, x, 32, 10);
@@ -61,7 +61,7 @@ class CpuExecutorLifecycleTest {
 
     @Test
     void profilingIsASessionSetting() {
-        Graph g = TutorialGraph.build(8);
+        Graph g = TutorialFixture.graph(8);
         float[] x = CpuExecutorTest.random(new Random(9), 4 * 784);
         try (CpuExecutor on = new CpuExecutor(g, 1, 8, 0, true, Isa.best());
              CpuExecutor off = new CpuExecutor(g, 1, 8)) {

@@ -1,6 +1,6 @@
 package dev.sparse24.runtime.cpu;
 
-import dev.sparse24.runtime.TutorialGraph;
+import dev.sparse24.testing.TutorialFixture;
 import dev.sparse24.graph.Graph;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +24,7 @@ class WorkspacePoolTest {
 
     @Test
     void manyCallersShareABoundedNumberOfWorkspaces() throws Exception {
-        Graph g = TutorialGraph.build(3);
+        Graph g = TutorialFixture.graph(3);
         float[] x = CpuExecutorTest.random(new Random(4), 16 * 784);
         try (CpuExecutor e = new CpuExecutor(g, 1, 16)) {
             int cap = WorkspacePool.defaultCapacity(1);
@@ -57,7 +57,7 @@ class WorkspacePoolTest {
 
     @Test
     void anExplicitCapOfOneStillRunsSplitBatchesFromManyCallers() throws Exception {
-        Graph g = TutorialGraph.build(3);
+        Graph g = TutorialFixture.graph(3);
         float[] x = CpuExecutorTest.random(new Random(5), 32 * 784);
         float[] want;
         try (CpuExecutor alone = new CpuExecutor(g, 4, 8)) {

@@ -12,7 +12,7 @@ class MmaSpEmulatorTest {
 
     /**
      * Builds fragments from a dense 16x32 A (2:4 per chunk), a 32x8 B and a 16x8 C using the
-     * "in dense terms" wording of mma-sp-layout.md (registers 0/1: chunk t of rows g / g+8,
+     * "in dense terms" wording of docs/mma-sp-layout.md (registers 0/1: chunk t of rows g / g+8,
      * registers 2/3: chunk t+4), and checks D against a plain dense product for both
      * selectors, with small integers so that every sum is exact.
      */

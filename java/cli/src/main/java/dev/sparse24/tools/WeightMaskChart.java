@@ -1,4 +1,4 @@
-package dev.sparse24.cli;
+package dev.sparse24.tools;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
