@@ -9,8 +9,11 @@ package dev.sparse24.runtime;
  *                 0 means all available processors
  * @param maxBatch the most batch items one pass computes at once; larger batches are run in
  *                 chunks of this size. Bounds the per-run scratch memory (64 by default).
+ * @param precision   16-bit type of weights and activations on a GPU (fp32 accumulation);
+ *                    {@link HalfPrecision#FP16} by default; the CPU ignores it (fp32 throughout)
+ * @param deviceIndex which GPU (CUDA device ordinal, 0 by default); the CPU ignores it
  */
-public record SessionOptions(Device device, int threads, int maxBatch) {
+public record SessionOptions(Device device, int threads, int maxBatch, HalfPrecision precision, int deviceIndex) {
     /** Checks the values. */
     public SessionOptions {
         if (device == null) {
@@ -22,6 +25,17 @@ public record SessionOptions(Device device, int threads, int maxBatch) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be >= 1, given " + maxBatch);
         }
+        if (precision == null) {
+            throw new IllegalArgumentException("precision must not be null");
+        }
+        if (deviceIndex < 0) {
+            throw new IllegalArgumentException("deviceIndex must be >= 0, given " + deviceIndex);
+        }
+    }
+
+    /** Options with the default precision (fp16) on device 0. */
+    public SessionOptions(Device device, int threads, int maxBatch) {
+        this(device, threads, maxBatch, HalfPrecision.FP16, 0);
     }
 
     /** AUTO device, one thread, batches of up to 64 per pass. */
@@ -31,17 +45,27 @@ public record SessionOptions(Device device, int threads, int maxBatch) {
 
     /** The same options on another device. */
     public SessionOptions withDevice(Device device) {
-        return new SessionOptions(device, threads, maxBatch);
+        return new SessionOptions(device, threads, maxBatch, precision, deviceIndex);
     }
 
     /** The same options with another thread count (0: all processors). */
     public SessionOptions withThreads(int threads) {
-        return new SessionOptions(device, threads, maxBatch);
+        return new SessionOptions(device, threads, maxBatch, precision, deviceIndex);
     }
 
     /** The same options with another largest batch per pass. */
     public SessionOptions withMaxBatch(int maxBatch) {
-        return new SessionOptions(device, threads, maxBatch);
+        return new SessionOptions(device, threads, maxBatch, precision, deviceIndex);
+    }
+
+    /** The same options with another GPU precision. */
+    public SessionOptions withPrecision(HalfPrecision precision) {
+        return new SessionOptions(device, threads, maxBatch, precision, deviceIndex);
+    }
+
+    /** The same options on another GPU (CUDA device ordinal). */
+    public SessionOptions withDeviceIndex(int deviceIndex) {
+        return new SessionOptions(device, threads, maxBatch, precision, deviceIndex);
     }
 
     /** The thread count to use: {@link #threads()}, or the processor count when it is 0. */

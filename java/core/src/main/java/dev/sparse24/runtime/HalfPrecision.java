@@ -1,4 +1,4 @@
-package dev.sparse24.runtime.cuda;
+package dev.sparse24.runtime;
 
 /**
  * The two 16-bit floating-point operand types of the sparse tensor cores, with exact
