@@ -10,6 +10,7 @@ import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.ModelMetadata;
 import dev.sparse24.format.WeightSparsityCheck;
 import dev.sparse24.graph.Graph;
+import dev.sparse24.runtime.BackendUnavailableException;
 import dev.sparse24.runtime.Device;
 import dev.sparse24.runtime.InferenceSession;
 import dev.sparse24.runtime.SessionOptions;
@@ -79,6 +80,10 @@ public final class TutorialCommand implements Callable<Integer> {
     @Option(names = "--validation-split", defaultValue = "0.1", description = "Last fraction of the training data held out (default: ${DEFAULT-VALUE}).")
     double validationSplit;
 
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE",
+            description = "Device of step 9's 2:4 run: auto, cpu or cuda (default: ${DEFAULT-VALUE}); the dense baseline runs on the CPU.")
+    String device;
+
     @Option(names = "--quiet", description = "No progress bars, one line per epoch.")
     boolean quiet;
 
@@ -86,6 +91,10 @@ public final class TutorialCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (epochs <= 0 || batchSize <= 0 || limit < 0) {
             System.err.println("tutorial: --epochs and --batch-size must be > 0 and --limit >= 0");
+            return 2;
+        }
+        if (!List.of("auto", "cpu", "cuda").contains(device.toLowerCase(Locale.ROOT))) {
+            System.err.println("tutorial: --device must be auto, cpu or cuda, given " + device);
             return 2;
         }
         Blas.init(threads);
@@ -130,7 +139,12 @@ public final class TutorialCommand implements Callable<Integer> {
 
         Files.createDirectories(out);
         Map<String, Object> later = exportCheckDraw(stripped, plan, test);
-        later.put("runtime", runOnRuntime(out.resolve("model.s24"), mnist, test));
+        try {
+            later.put("runtime", runOnRuntime(out.resolve("model.s24"), mnist, test));
+        } catch (BackendUnavailableException e) {
+            System.err.println("tutorial: " + e.getMessage() + " (the model is exported; try --device auto or cpu)");
+            return 3;
+        }
         Path summaryFile = out.resolve("summary.json");
         writeSummary(summaryFile, test, trainSeconds, history, report, later);
         System.out.println("Wrote " + summaryFile);
@@ -196,8 +210,10 @@ public final class TutorialCommand implements Callable<Integer> {
         Map<String, Object> result = new LinkedHashMap<>();
         for (Map.Entry<String, SparseModel> e : Map.of("sparse", sparse, "dense", dense).entrySet().stream()
                 .sorted(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder())).toList()) {
+            Device dev = e.getKey().equals("sparse") ? Device.valueOf(device.toUpperCase(Locale.ROOT)) : Device.CPU;
             try (InferenceSession session = e.getValue().newSession(SessionOptions.defaults()
-                    .withDevice(Device.CPU).withThreads(threads).withMaxBatch(256))) {
+                    .withDevice(dev).withThreads(threads).withMaxBatch(256))) {
+                System.out.println("Runtime (" + e.getKey() + ") session: " + session.description());
                 double accuracy = RunCommand.accuracy(session.run(x, labels.length), labels, classes);
                 RunCommand.Timing t = RunCommand.time(session, x, labels.length, sample, 256);
                 System.out.printf(Locale.ROOT, "Runtime (%s): accuracy %.4f (training-time %.4f, difference %.4f); "

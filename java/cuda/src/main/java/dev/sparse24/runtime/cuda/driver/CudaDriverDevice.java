@@ -60,8 +60,11 @@ public final class CudaDriverDevice implements DeviceApi {
                 Loader.load(cublas.class);
                 loaded = true;
             } catch (Throwable t) {  // UnsatisfiedLinkError, NoClassDefFoundError, ExceptionInInitializerError
-                loadFailure = "the CUDA libraries do not load (libcuda.so.1, libcudart.so.13, libcublas.so.13 needed): "
-                        + t;
+                // JavaCPP's message ends with the whole java.library.path: keep the part that says what.
+                String why = String.valueOf(t.getMessage());
+                int cut = why.indexOf(" in java.library.path");
+                loadFailure = "the CUDA libraries do not load (libcuda.so.1, libcudart.so.13 and libcublas.so.13 are needed): "
+                        + t.getClass().getSimpleName() + ": " + (cut > 0 ? why.substring(0, cut) : why);
             }
         }
         if (loadFailure != null) {
