@@ -43,7 +43,8 @@ public final class CudaExecutor implements Executor {
     private final int[] outputs;
     private final int[] inputSample;
     private final int[] outputSample;
-    private final int[] outputSlot;      // staging slot of each output (f32 device buffer)
+    private final int[] outputSlot;      // staging slot of each output (host buffer; device buffer unless f32Outputs)
+    private final boolean[] f32Outputs;  // output written in fp32 by its GEMM straight into its tensor buffer
     private final long[] tensorBytes;
     private final int[] root;
     private final long[] stagingBytes;
@@ -190,8 +191,6 @@ public final class CudaExecutor implements Executor {
         }
     }
 
-    private final boolean[] f32Outputs;
-
     private static int count(int[] a, int v) {
         return (int) Arrays.stream(a).filter(x -> x == v).count();
     }
@@ -199,7 +198,7 @@ public final class CudaExecutor implements Executor {
     @Override
     public String description() {
         return deviceName + ": " + sparseLayers + " of " + gemmLayers + " GEMM layers 2:4 on mma.sp kernels, dense ones on "
-                + (device instanceof dev.sparse24.runtime.cuda.sim.SimDevice ? "the reference GEMM kernel" : "cuBLAS")
+                + device.denseGemmName()
                 + ", " + ctx.precision() + " activations with fp32 accumulation, max batch " + maxBatch;
     }
 
@@ -294,13 +293,11 @@ public final class CudaExecutor implements Executor {
         for (int t = 0; t < own.length; t++) {
             own[t] = root[t] == t ? tensorBytes[t] : 0;
         }
-        long[] staged = stagingBytes.clone();
+        long[] host = stagingBytes.clone();
         for (int k = 0; k < outputs.length; k++) {
-            if (f32Outputs[k]) {
-                staged[outputSlot[k]] = 4L * maxBatch * outputSample[k];  // host side still needed
-            }
+            host[outputSlot[k]] = 4L * maxBatch * outputSample[k];  // f32 outputs: host side only
         }
-        CudaWorkspace ws = new CudaWorkspace(device, own, root, staged, patchBytes, gemmBytes, splitBytes,
+        CudaWorkspace ws = new CudaWorkspace(device, own, root, stagingBytes, host, patchBytes, gemmBytes, splitBytes,
                 splitCounters, ctx);
         synchronized (workspaces) {
             workspaces.add(ws);

@@ -30,9 +30,10 @@ final class CudaWorkspace {
     /**
      * @param tensorBytes  per tensor: bytes of its own buffer, 0 for none (constants, views)
      * @param root         per tensor: the tensor whose buffer it uses (itself, or a view's source)
-     * @param stagingBytes per staging slot (inputs then outputs): fp32 bytes
+     * @param stagingBytes per staging slot (inputs then outputs): fp32 bytes on the device, 0 for none
+     * @param hostBytes    per staging slot: bytes of its direct host buffer
      */
-    CudaWorkspace(DeviceApi device, long[] tensorBytes, int[] root, long[] stagingBytes, long patchBytes,
+    CudaWorkspace(DeviceApi device, long[] tensorBytes, int[] root, long[] stagingBytes, long[] hostBytes, long patchBytes,
                   long gemmBytes, long splitBytes, int splitCounters, CudaSteps.Context ctx) {
         this.device = device;
         this.stream = device.openStream();
@@ -49,8 +50,8 @@ final class CudaWorkspace {
             staging = new long[stagingBytes.length];
             host = new ByteBuffer[stagingBytes.length];
             for (int i = 0; i < staging.length; i++) {
-                staging[i] = alloc(stagingBytes[i]);
-                host[i] = ByteBuffer.allocateDirect((int) stagingBytes[i]).order(ByteOrder.nativeOrder());
+                staging[i] = stagingBytes[i] > 0 ? alloc(stagingBytes[i]) : 0;
+                host[i] = ByteBuffer.allocateDirect(Math.toIntExact(hostBytes[i])).order(ByteOrder.nativeOrder());
             }
             patches = patchBytes > 0 ? alloc(patchBytes) : 0;
             gemm = gemmBytes > 0 ? alloc(gemmBytes) : 0;

@@ -108,6 +108,24 @@ class SimSessionTest {
         }
     }
 
+    /** Runs reuse the session's workspace: no device memory per run; close frees everything. */
+    @Test
+    void runsAllocateNothingAndCloseFreesAll() {
+        dev.sparse24.runtime.cuda.sim.SimDevice device = new dev.sparse24.runtime.cuda.sim.SimDevice();
+        CudaExecutor ex = new CudaExecutor(SimOpsTest.convolutions(5), device, "sim", dev.sparse24.runtime.HalfPrecision.FP16, 4);
+        int afterCompile = device.liveAllocations();
+        assertTrue(afterCompile > 0);
+        java.nio.FloatBuffer in = java.nio.FloatBuffer.allocate(6 * 143);
+        java.nio.FloatBuffer out = java.nio.FloatBuffer.allocate(6 * 17);
+        for (int i = 0; i < 5; i++) {
+            ex.run(new java.nio.FloatBuffer[]{in}, 6, new java.nio.FloatBuffer[]{out});
+        }
+        assertEquals(afterCompile, device.liveAllocations());
+        assertEquals(1, ex.workspaceCount());
+        ex.close();
+        assertEquals(0, device.liveAllocations());
+    }
+
     @Test
     void unsupportedOpsRefuseCudaAndAutoFallsBack() throws Exception {
         Graph fc = SimOpsTest.fc(10, 16, true, dev.sparse24.graph.FusedActivation.NONE, 2);

@@ -51,6 +51,11 @@ public interface DeviceApi extends AutoCloseable {
     void denseGemm(Stream stream, HalfPrecision precision, int m, int n, int k, long w, long x, int ldx,
                    long y, int ldy);
 
+    /** What {@link #denseGemm} runs on, for descriptions ("cuBLAS"). */
+    default String denseGemmName() {
+        return "cuBLAS";
+    }
+
     /** Waits until everything issued to {@code stream} has completed (and reports its errors). */
     void synchronize(Stream stream);
 

@@ -84,6 +84,11 @@ public final class SimDevice implements DeviceApi {
         }
     }
 
+    /** Allocations not yet freed (what a leak or a per-run allocation would grow). */
+    public int liveAllocations() {
+        return live.size();
+    }
+
     @Override
     public Stream openStream() {
         requireOpen();
@@ -122,6 +127,11 @@ public final class SimDevice implements DeviceApi {
                           long y, int ldy) {
         KernelArgs a = new KernelArgs().ptr(w).ptr(x).i32(ldx).ptr(y).i32(ldy).i32(m).i32(n).i32(k);
         launch(stream, "s24_dense_gemm_reference_" + precision.kernelName(), LaunchShape.linear(ELEMENTWISE_BLOCKS, 64), a);
+    }
+
+    @Override
+    public String denseGemmName() {
+        return "the reference GEMM kernel";
     }
 
     @Override
