@@ -24,6 +24,19 @@ final class SimFixtures {
     private SimFixtures() {
     }
 
+    /**
+     * Fails when the simulation does not load although the build made it; skips the test when the
+     * build had no CUDA headers ({@code sparse24.cuda.sim.built=false}, profile no-cuda-headers).
+     */
+    static void requireSimulation() {
+        String why = dev.sparse24.runtime.cuda.sim.SimDevice.unavailableReason();
+        if (Boolean.parseBoolean(System.getProperty("sparse24.cuda.sim.built", "true"))) {
+            org.junit.jupiter.api.Assertions.assertNull(why);
+        } else {
+            org.junit.jupiter.api.Assumptions.assumeTrue(why == null, "built without the host simulation: " + why);
+        }
+    }
+
     static float[] gauss(Random r, int n) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {

@@ -40,6 +40,7 @@ class SimOpsTest {
 
     @BeforeAll
     static void simulate() {
+        SimFixtures.requireSimulation();
         System.setProperty("sparse24.cuda.sim", "true");
     }
 

@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SimSessionTest {
     @BeforeAll
     static void simulate() {
+        SimFixtures.requireSimulation();
         System.setProperty("sparse24.cuda.sim", "true");
     }
 
