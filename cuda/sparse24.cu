@@ -5,3 +5,4 @@
 #include "spmm_reference.cu"   // s24_spmm_reference_{f16,bf16}_f32: scalar oracle, portable format
 #include "spmm_small_batch.cu" // s24_spmm_small_n{8,16,32,64}_{in}: N <= 64, streams weights
 #include "spmm_tiled.cu"       // s24_spmm_tiled_{in}: N > 64, cp.async + ldmatrix tiles
+#include "ops.cu"             // conversions, im2col, pooling, bias+activation, fill, dense oracle

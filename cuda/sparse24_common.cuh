@@ -34,7 +34,7 @@
 namespace s24 {
 
 // Activations fused in the epilogue (kernel parameter `act`).
-enum Activation : int { kNone = 0, kRelu = 1, kRelu6 = 2 };
+enum Activation : int { kNone = 0, kRelu = 1, kRelu6 = 2, kReluN1To1 = 3, kTanh = 4 };
 
 // ---------------------------------------------------------------------------------------------
 // mma.sp m16n8k32, fp32 accumulate in place: d = A(2:4, 16x32) * B(32x8) + d.
@@ -140,6 +140,8 @@ __device__ __forceinline__ uint4 ld_stream_16(const uint4* p) {
 __device__ __forceinline__ float activate(float v, int act) {
   if (act == kRelu) return fmaxf(v, 0.f);
   if (act == kRelu6) return fminf(fmaxf(v, 0.f), 6.f);
+  if (act == kReluN1To1) return fminf(fmaxf(v, -1.f), 1.f);
+  if (act == kTanh) return tanhf(v);
   return v;
 }
 

@@ -5,7 +5,8 @@
 # runs the workbench's host-side checks (no GPU) and, where g++ exists, every kernel variant in
 # the host simulation (cuda/host_sim; SPARSE24_SKIP_SIM=1 skips it), so that a broken bundle
 # never travels.
-# The bundle is a few MB; the GPU machine needs Python, NumPy, CuPy and PyTorch, not Java.
+# With the Java path (java-bundle.sh: jars, a jlink'd JRE, the tutorial model) the bundle stays
+# under 64 MiB; the GPU machine needs Python, NumPy, CuPy and PyTorch, not Java.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -32,5 +33,9 @@ if [[ "${SPARSE24_SKIP_SIM:-0}" != 1 ]] && command -v g++ >/dev/null; then
   fi
 fi
 rm -rf "$bundle/host-check"
+# The Java path: jars, a jlink'd runtime, the tutorial model and its CPU outputs (java-bundle.sh).
+"$here/java-bundle.sh" "$bundle"
 du -sh "$bundle"
+mib=$(du -sm "$bundle" | cut -f1)
+if (( mib >= 64 )); then echo "bundle is $mib MiB, over the 64 MiB a device run carries" >&2; exit 1; fi
 echo "bundle ready: on the GPU machine run  bench/gpu/device-check.sh OUTDIR"

@@ -40,6 +40,7 @@ inline thread_local dim3 blockDim;
 inline thread_local dim3 gridDim;
 
 inline int min(int a, int b) { return a < b ? a : b; }
+inline int max(int a, int b) { return a > b ? a : b; }
 inline float __ldg(const float* p) { return *p; }
 inline float __ldcg(const float* p) { return *p; }
 inline void __threadfence() { std::atomic_thread_fence(std::memory_order_seq_cst); }

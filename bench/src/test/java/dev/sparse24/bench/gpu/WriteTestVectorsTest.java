@@ -1,6 +1,6 @@
 package dev.sparse24.bench.gpu;
 
-import dev.sparse24.runtime.cuda.HalfPrecision;
+import dev.sparse24.runtime.HalfPrecision;
 import dev.sparse24.runtime.cuda.MmaSpEmulator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -50,7 +50,7 @@ public final class ExportCommand implements Callable<Integer> {
         CommandFiles.requireWritableDirectory(out, "--out");
         if (model == null) {
             TutorialRun.Options options = new TutorialRun.Options(epochs, 128, seed, data, out, limit, false, 0, 0.1,
-                    true);
+                    true, dev.sparse24.runtime.Device.CPU);
             if (options.problem() != null) {
                 throw new UserError(options.problem());
             }

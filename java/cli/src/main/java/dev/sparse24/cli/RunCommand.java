@@ -138,6 +138,10 @@ public final class RunCommand implements Callable<Integer> {
         try (InferenceSession session = m.newSession(options)) {
             out.println("Model " + model + ": " + in + " -> " + m.outputs().get(0));
             out.println("Session: " + session.description());
+            if (dev == Device.AUTO) {
+                out.println("Device: " + session.device() + " (--device auto" + (session.device() == Device.CPU
+                        ? "; why not CUDA is in the session line)" : ")"));
+            }
             int outSize = m.outputs().get(0).sampleSize();
             float[] y = runChecked(session, x, items);
             int correct = 0;
@@ -168,6 +172,10 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     private void printTiming(PrintWriter out, InferenceSession session, float[] x, int items, int sample) {
+        if (session.description().contains("host simulation")) {
+            out.println("Timing: skipped (the CUDA host simulation runs every GPU thread on a CPU thread)");
+            return;
+        }
         RuntimeTiming t = RuntimeTiming.measure(session, x, items, sample, batch);
         out.printf(Locale.ROOT, "Latency (batch 1, median of %d): %.3f ms%n", t.latencyRuns(), t.latencyMs());
         out.printf(Locale.ROOT, "Throughput (batch %d, %d images): %.1f images/s (%.3f ms per image)%n",

@@ -1,10 +1,12 @@
 package dev.sparse24.cli;
 
+import dev.sparse24.runtime.Device;
 import dev.sparse24.tools.TutorialRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -45,13 +47,23 @@ public final class TutorialCommand implements Callable<Integer> {
     @Option(names = "--validation-split", defaultValue = "0.1", description = "Last fraction of the training data held out (default: ${DEFAULT-VALUE}).")
     double validationSplit;
 
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE",
+            description = "Device of step 9's 2:4 run: auto, cpu or cuda (default: ${DEFAULT-VALUE}); the dense baseline runs on the CPU.")
+    String device;
+
     @Option(names = "--quiet", description = "No progress bars, one line per epoch.")
     boolean quiet;
 
     @Override
     public Integer call() throws Exception {
+        Device dev;
+        try {
+            dev = Device.valueOf(device.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--device must be auto, cpu or cuda, given " + device);
+        }
         TutorialRun.Options options = new TutorialRun.Options(epochs, batchSize, seed, data, out, limit, dense,
-                threads, validationSplit, quiet);
+                threads, validationSplit, quiet, dev);
         if (options.problem() != null) {
             throw new UserError(options.problem());
         }

@@ -53,9 +53,10 @@ public final class TutorialRun {
      * @param limit first N training and test images (0: all)
      * @param threads OpenBLAS threads (0: all cores)
      * @param quiet one line per epoch, no progress bar (also asked of the runtime step)
+     * @param device where step 9 runs the 2:4 model (the dense baseline always runs on the CPU)
      */
     public record Options(int epochs, int batchSize, long seed, Path data, Path out, int limit, boolean dense,
-                          int threads, double validationSplit, boolean quiet) {
+                          int threads, double validationSplit, boolean quiet, Device device) {
         /** What is wrong with these settings, as a message for the user, or null. */
         public String problem() {
             if (epochs <= 0 || batchSize <= 0 || limit < 0) {
@@ -76,6 +77,7 @@ public final class TutorialRun {
     private final int threads;
     private final double validationSplit;
     private final boolean quiet;
+    private final Device device;
     private final TrainingProgress progress;
 
     /**
@@ -96,6 +98,7 @@ public final class TutorialRun {
         this.threads = o.threads();
         this.validationSplit = o.validationSplit();
         this.quiet = o.quiet();
+        this.device = o.device() == null ? Device.AUTO : o.device();
         this.progress = progress;
     }
 
@@ -209,8 +212,10 @@ public final class TutorialRun {
         Map<String, Object> result = new LinkedHashMap<>();
         for (Map.Entry<String, SparseModel> e : Map.of("sparse", sparse, "dense", dense).entrySet().stream()
                 .sorted(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder())).toList()) {
+            Device dev = e.getKey().equals("sparse") ? device : Device.CPU;
             try (InferenceSession session = e.getValue().newSession(SessionOptions.defaults()
-                    .withDevice(Device.CPU).withThreads(threads).withMaxBatch(256))) {
+                    .withDevice(dev).withThreads(threads).withMaxBatch(256))) {
+                System.out.println("Runtime (" + e.getKey() + ") session: " + session.description());
                 double accuracy = Evaluation.accuracyOf(session.run(x, labels.length), labels, classes);
                 RuntimeTiming t = RuntimeTiming.measure(session, x, labels.length, sample, 256);
                 System.out.printf(Locale.ROOT, "Runtime (%s): accuracy %.4f (training-time %.4f, difference %.4f); "

@@ -1,9 +1,8 @@
 package dev.sparse24.runtime;
 
-import dev.sparse24.runtime.cpu.CpuExecutor;
+import dev.sparse24.runtime.spi.Executor;
 
 import java.nio.FloatBuffer;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A model compiled for one device, ready to run batches. Made by
@@ -27,12 +26,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </ul>
  */
 public final class InferenceSession implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(InferenceSession.class.getName());
-    private static final AtomicBoolean AUTO_LOGGED = new AtomicBoolean();
-
     private final SparseModel model;
     private final SessionOptions options;
-    private final CpuExecutor executor;
+    private final Executor executor;
+    private final Device device;
 
     InferenceSession(SparseModel model, SessionOptions options) {
         if (options == null) {
@@ -40,21 +37,14 @@ public final class InferenceSession implements AutoCloseable {
         }
         this.model = model;
         this.options = options;
-        if (options.device() == Device.CUDA) {
-            throw new BackendUnavailableException(Device.CUDA,
-                    "this version of Sparse24 has no CUDA runtime yet; use Device.CPU or Device.AUTO");
-        }
-        this.executor = new CpuExecutor(model.graph(), options.effectiveThreads(), options.maxBatch(),
-                options.maxWorkspaces(), options.profiling(), dev.sparse24.runtime.cpu.Isa.best());
-        if (options.device() == Device.AUTO && AUTO_LOGGED.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.INFO, "Device.AUTO runs on the CPU: no CUDA runtime in this version. "
-                    + executor.description());
-        }
+        BackendSelection.Chosen chosen = BackendSelection.open(model, options);
+        this.executor = chosen.executor();
+        this.device = chosen.device();
     }
 
     /** The device that runs this session (never AUTO). */
     public Device device() {
-        return Device.CPU;
+        return device;
     }
 
     /** What runs, in words: device, kernels, threads (e.g. for logs). */

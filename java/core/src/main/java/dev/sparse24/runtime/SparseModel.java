@@ -114,8 +114,11 @@ public final class SparseModel {
     /**
      * Compiles the model for a device (weights are re-packed for its kernels here, once).
      *
-     * @throws BackendUnavailableException when {@code options.device()} is CUDA (not available in
-     *                                     this version); AUTO runs on the CPU and logs why, once
+     * @throws BackendUnavailableException when {@code options.device()} is CUDA and it cannot be
+     *                                     used here (the message says why: no sparse24-cuda on the
+     *                                     class path, no driver, no device, compute capability below
+     *                                     8.0, device memory); AUTO then runs on the CPU and logs why,
+     *                                     once
      * @throws IllegalArgumentException    when {@code options.maxBatch()} is too large for this
      *                                     model's activations (checked before anything is
      *                                     allocated; the message gives the largest value)

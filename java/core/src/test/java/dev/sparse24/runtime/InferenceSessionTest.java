@@ -241,10 +241,15 @@ class InferenceSessionTest {
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
                 () -> model.newSession(SessionOptions.defaults().withDevice(Device.CUDA)));
         assertEquals(Device.CUDA, e.device());
+        // The core alone has no CUDA backend (sparse24-cuda brings it, through ServiceLoader).
+        assertTrue(e.reason().contains("no CUDA backend on the class path"), e.getMessage());
         try (InferenceSession s = model.newSession(SessionOptions.defaults().withDevice(Device.AUTO))) {
             assertEquals(Device.CPU, s.device());
             assertTrue(s.description().startsWith("CPU"), s.description());
+            assertTrue(s.description().contains("CUDA not used: no CUDA backend"), s.description());
         }
+        assertThrows(IllegalArgumentException.class, () -> SessionOptions.defaults().withDeviceIndex(-1));
+        assertThrows(IllegalArgumentException.class, () -> SessionOptions.defaults().withPrecision(null));
         assertThrows(IllegalArgumentException.class, () -> SessionOptions.defaults().withThreads(-1));
         assertThrows(IllegalArgumentException.class, () -> SessionOptions.defaults().withMaxBatch(0));
     }

@@ -1,5 +1,7 @@
 package dev.sparse24.runtime.cuda;
 
+import dev.sparse24.runtime.HalfPrecision;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,7 @@
 package dev.sparse24.runtime.cuda;
 
+import dev.sparse24.runtime.HalfPrecision;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;

@@ -1,5 +1,7 @@
 package dev.sparse24.runtime.cuda;
 
+import dev.sparse24.runtime.HalfPrecision;
+
 /**
  * What one warp-wide
  * {@code mma.sp::ordered_metadata.sync.aligned.m16n8k32.row.col.f32.{f16,bf16}.{f16,bf16}.f32

@@ -1,4 +1,4 @@
-package dev.sparse24.runtime.cuda;
+package dev.sparse24.runtime;
 
 import dev.sparse24.tensor.Float16;
 
