@@ -3,8 +3,9 @@
 # (ModelInferenceBenchmark), one thread unless -p threads=..., written as results.json.
 #   bench/run-cpu-bench.sh [OUT_DIR] [BENCHMARK_REGEX] [extra JMH args, e.g. -p batch=1,64]
 # BENCHMARK_REGEX defaults to both benchmarks.
-# Dense runs OpenBLAS's AVX-512 kernels: OPENBLAS_CORETYPE=SKYLAKEX, OPENBLAS_L2_SIZE unset
-# (docs/cpu-notes.md). Builds the benchmarks jar when it is missing or older than sources.
+# Dense runs OpenBLAS's strongest kernels for this CPU: OPENBLAS_CORETYPE=SKYLAKEX (AVX-512) when
+# the CPU reports avx512f, else HASWELL (AVX2/FMA), OPENBLAS_L2_SIZE unset (docs/cpu-notes.md);
+# forcing SKYLAKEX on a CPU without AVX-512 kills the JVM with SIGILL. Builds the benchmarks jar when it is missing or older than sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-out/cpu-bench}"
@@ -19,7 +20,11 @@ jar=bench/target/benchmarks.jar
 if [[ ! -f $jar ]] || [[ -n $(find native java/core/src/main bench/src -newer "$jar" -type f | head -1) ]]; then
   mvn -B -o -q -DskipTests package
 fi
-export OPENBLAS_CORETYPE=SKYLAKEX
+if grep -qw avx512f /proc/cpuinfo; then
+  export OPENBLAS_CORETYPE=SKYLAKEX
+else
+  export OPENBLAS_CORETYPE=HASWELL
+fi
 unset OPENBLAS_L2_SIZE
 echo "OpenBLAS core type: OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE (OPENBLAS_L2_SIZE unset)"
 echo "load average before: $(cat /proc/loadavg)"

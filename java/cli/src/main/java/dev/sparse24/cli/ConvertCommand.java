@@ -36,12 +36,17 @@ public final class ConvertCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         CommandFiles.requireWritableFile(outFile, "OUT");
         Graph g = CommandFiles.readModel(in);
+        try {
+            ModelFiles.requireDistinct(in, outFile);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        long a = Files.size(in);
         Path parent = outFile.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
         ModelFiles.writeS24(g, outFile);
-        long a = Files.size(in);
         long b = Files.size(outFile);
         out.printf(Locale.ROOT, "%s (%,d bytes) -> %s (%,d bytes, %.3fx); %d of %d weight tensors 2:4-compressed%n",
                 in, a, outFile, b, (double) b / a, g.compressedTensors().size(), countWeights(g));

@@ -1,5 +1,6 @@
 package dev.sparse24.cli;
 
+import dev.sparse24.format.AtomicFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -90,6 +91,6 @@ final class FloatFile {
     static void write(Path file, float[] y) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(y.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(y);
-        Files.write(file, b.array());
+        AtomicFiles.write(file, b.array());
     }
 }

@@ -1,5 +1,6 @@
 package dev.sparse24.tools;
 
+import dev.sparse24.format.AtomicFiles;
 import dev.sparse24.models.TutorialModel;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -257,6 +258,7 @@ public final class TutorialRun {
         }
         s.put("layers", layers);
         s.putAll(later);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), s);
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        AtomicFiles.write(file, o -> json.writeValue(o, s));
     }
 }

@@ -1,5 +1,6 @@
 package dev.sparse24.tools;
 
+import dev.sparse24.format.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -63,7 +64,7 @@ public final class WeightMaskChart {
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setPlotGridLinesVisible(false);
         chart.addSeries("1 = non-zero, 0 = zero", x, y, heat);
-        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        AtomicFiles.write(file, o -> BitmapEncoder.saveBitmap(chart, o, BitmapEncoder.BitmapFormat.PNG));
         return new int[] {r, c};
     }
 

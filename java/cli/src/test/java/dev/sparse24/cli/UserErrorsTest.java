@@ -59,6 +59,22 @@ class UserErrorsTest {
         return FormatCommandsTest.run(args);
     }
 
+    // ---------------------------------------------------------------- convert onto itself
+
+    @Test
+    void convertRefusesToOverwriteItsInputUnderAnyName(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("m.s24");
+        Files.copy(sampleModel, model);
+        byte[] before = Files.readAllBytes(model);
+        Path link = dir.resolve("link.s24");
+        Files.createSymbolicLink(link, model);
+        assertUserError(run("convert", model.toString(), model.toString()), "convert", "same file");
+        assertUserError(run("convert", model.toString(), link.toString()), "convert", "same file");
+        assertUserError(run("convert", model.toString(), dir.resolve(".").resolve("m.s24").toString()),
+                "convert", "same file");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(before, Files.readAllBytes(model), "input untouched");
+    }
+
     // ---------------------------------------------------------------- data directories
 
     @Test
