@@ -1,6 +1,7 @@
 package dev.sparse24.runtime.cuda;
 
 import dev.sparse24.graph.FusedActivation;
+import dev.sparse24.runtime.spi.RunArguments;
 import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
@@ -261,36 +262,7 @@ public final class CudaExecutor implements Executor {
     }
 
     private void check(FloatBuffer[] in, int batch, FloatBuffer[] out) {
-        if (batch < 0) {
-            throw new IllegalArgumentException("batch must be >= 0, given " + batch);
-        }
-        if (in == null || in.length != inputs.length) {
-            throw new IllegalArgumentException("expected " + inputs.length + " input buffers, given "
-                    + (in == null ? "null" : in.length));
-        }
-        if (out == null || out.length != outputs.length) {
-            throw new IllegalArgumentException("expected " + outputs.length + " output buffers, given "
-                    + (out == null ? "null" : out.length));
-        }
-        for (int k = 0; k < in.length; k++) {
-            long need = (long) batch * inputSample[k];
-            if (in[k] == null || in[k].remaining() != need) {
-                throw new IllegalArgumentException("input " + k + " (" + graph.tensor(inputs[k]).name() + "): expected "
-                        + batch + " x " + inputSample[k] + " = " + need + " floats, given "
-                        + (in[k] == null ? "null" : in[k].remaining()));
-            }
-        }
-        for (int k = 0; k < out.length; k++) {
-            long need = (long) batch * outputSample[k];
-            if (out[k] == null || out[k].remaining() < need) {
-                throw new IllegalArgumentException("output " + k + " (" + graph.tensor(outputs[k]).name()
-                        + "): expected room for " + batch + " x " + outputSample[k] + " = " + need + " floats, given "
-                        + (out[k] == null ? "null" : out[k].remaining()));
-            }
-            if (out[k].isReadOnly()) {
-                throw new IllegalArgumentException("output " + k + ": expected a writable buffer, given a read-only one");
-            }
-        }
+        RunArguments.check(graph, inputs, inputSample, outputs, outputSample, in, batch, out);
     }
 
     private CudaWorkspace newWorkspace() {
