@@ -27,9 +27,9 @@ public final class ShapeInference {
         int[][] s = new int[graph.tensors().size()][];
         for (int in : graph.inputs()) {
             GraphTensor t = graph.tensor(in);
-            if (t.dtype() != DType.FLOAT32) {
-                throw new IllegalArgumentException("input " + t.name() + ": only FLOAT32 inputs are supported, given "
-                        + t.dtype());
+            if (t.dtype() != DType.FLOAT32 && t.dtype() != DType.UINT8 && t.dtype() != DType.INT8) {
+                throw new IllegalArgumentException("input " + t.name() + ": only FLOAT32, UINT8 and INT8 inputs are "
+                        + "supported, given " + t.dtype());
             }
             int[] shape = t.shape();
             if (shape.length == 0) {
