@@ -1,7 +1,7 @@
 package dev.sparse24.cli;
 
 import dev.sparse24.graph.Graph;
-import dev.sparse24.graph.ReferenceEvaluator;
+import dev.sparse24.ops.ReferenceEvaluator;
 import dev.sparse24.format.ModelFiles;
 import dev.sparse24.tensor.Tensor;
 import dev.sparse24.testing.TestData;

@@ -20,7 +20,7 @@ import java.util.Map;
  * <p>Every operator computes in float32. A graph input may be declared {@link DType#UINT8} or
  * {@link DType#INT8} (a model that takes raw pixels, as TFLite models with an input CAST do):
  * its values are converted to float32 exactly (as TFLite's CAST does) before the first operator
- * reads them, so {@link ReferenceEvaluator} and the executors see floats, and the runtime takes
+ * reads them, so {@code ops.ReferenceEvaluator} and the executors see floats, and the runtime takes
  * bytes for it.
  */
 public final class Graph {

@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 /**
  * The shape of every activation of a graph for a batch of one, inferred from the graph inputs
- * and the operators' semantics (those of {@link ReferenceEvaluator}) rather
+ * and the operators' semantics (those of {@code ops.ReferenceEvaluator}) rather
  * than taken from the file, whose activation shapes converters fill loosely. Dimension 0 of
  * every activation is the batch; a run with batch B scales it, nothing else. Shared by the
  * runtime's plan and {@code SparseModel}'s input/output description.

@@ -15,7 +15,7 @@ import dev.sparse24.format.ModelFiles;
 import dev.sparse24.graph.DType;
 import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.OpType;
-import dev.sparse24.graph.ReferenceEvaluator;
+import dev.sparse24.ops.ReferenceEvaluator;
 import dev.sparse24.runtime.InferenceSession;
 import dev.sparse24.runtime.SessionOptions;
 import dev.sparse24.runtime.SparseModel;
