@@ -3,7 +3,7 @@
 // tap row is 5 floats). Java twins (the reference and the fallback): GemmStep.im2colJava and
 // GemmStep.finishJava. Every argument is validated in Java (GemmStep) before these are called.
 #pragma once
-#include "gemm24_common.h"
+#include "sparse_gemm_common.h"
 #include <string.h>
 
 // Patch rows [r0, r0 + n) of the NHWC im2col matrix of x (images of h x w x c; patch row

@@ -48,7 +48,7 @@ final class Im2col {
         if ((long) (lastImage + 1) * imageSize > x.capacity() || (long) n * k > dst.capacity() || r0 < 0 || n < 1) {
             throw new IllegalStateException("im2col rows [" + r0 + ", " + (r0 + n) + ") outside the buffers");
         }
-        NativeGemm24.s24_im2col(new FloatPointer(Frame.slice(x, 0, (lastImage + 1) * imageSize)), h, w, c, kh, kw,
+        NativeSparseGemm.s24_im2col(new FloatPointer(Frame.slice(x, 0, (lastImage + 1) * imageSize)), h, w, c, kh, kw,
                 oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft, r0, n,
                 new FloatPointer(Frame.slice(dst, 0, n * k)));
     }

@@ -6,15 +6,15 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * The JNI binding of {@code native/sparse24_gemm.h}, compiled by JavaCPP's Builder during the
- * Maven build (process-classes) into {@code libjniNativeGemm24.so} beside this class.
+ * Maven build (process-classes) into {@code libjniNativeSparseGemm.so} beside this class.
  *
  * <p>Nothing here checks its arguments: only {@link SparseGemm} calls these, after validating
  * every size, offset and pointer in Java. Callers load the library through
  * {@link NativeLibrary}, which turns a missing library into the Java fallback.
  */
 @Platform(include = "sparse24_gemm.h")
-final class NativeGemm24 {
-    private NativeGemm24() {
+final class NativeSparseGemm {
+    private NativeSparseGemm() {
     }
 
     /**
