@@ -113,7 +113,7 @@ final class ExecutionPlan {
         return switch (op.type()) {
             case FULLY_CONNECTED, CONV_2D -> new GemmStep(graph, op, shapes, isa, maxBatch);
             case DEPTHWISE_CONV_2D -> new JavaSteps.Depthwise(graph, op, shapes);
-            case MAX_POOL_2D, AVERAGE_POOL_2D -> new JavaSteps.Pool(op, shapes);
+            case MAX_POOL_2D, AVERAGE_POOL_2D -> new JavaSteps.Pool(op, shapes, isa);
             case SOFTMAX -> new JavaSteps.SoftmaxStep(op, shapes);
             case MEAN -> new JavaSteps.MeanStep(graph, op, shapes);
             case ADD, MUL -> new JavaSteps.Binary(graph, op, shapes);

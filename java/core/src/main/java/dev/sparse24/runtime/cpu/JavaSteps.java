@@ -13,6 +13,8 @@ import dev.sparse24.ops.PoolGeometry;
 import dev.sparse24.ops.Pooling;
 import dev.sparse24.ops.Softmax;
 
+import org.bytedeco.javacpp.FloatPointer;
+
 import java.nio.FloatBuffer;
 
 /**
@@ -43,25 +45,38 @@ final class JavaSteps {
         return a;
     }
 
-    /** MAX_POOL_2D / AVERAGE_POOL_2D ({@link Pooling}), one image at a time. */
+    /**
+     * MAX_POOL_2D / AVERAGE_POOL_2D: in C ({@code s24_pool}, conv_helpers.h; the JVM's max loop
+     * does not vectorise because of Math.max's NaN rules) unless on the Java fallback or with a
+     * fused TANH, else {@link Pooling} one image at a time.
+     */
     static final class Pool implements PlanStep {
         private final int in, out;
         private final PoolGeometry g;
         private final boolean max;
         private final FusedActivation act;
+        private final boolean nativePool;
 
-        Pool(Operator op, ShapeInference shapes) {
+        Pool(Operator op, ShapeInference shapes, Isa isa) {
             in = op.input(0);
             out = op.output(0);
             g = PoolGeometry.of(op.options(), shapes.shape(in));
             max = op.type() == OpType.MAX_POOL_2D;
             act = op.options().activation();
+            nativePool = isa != Isa.JAVA && act != FusedActivation.TANH && NativeLibrary.available();
         }
 
         @Override
         public void run(Frame f, int batch) {
             FloatBuffer x = f.values[in];
             FloatBuffer y = f.values[out];
+            if (nativePool) {
+                // Exact slices: the kernel reads batch images and writes batch images, no more.
+                NativeSparseGemm.s24_pool(new FloatPointer(Frame.slice(x, 0, batch * g.inputSize())), batch, g.h(), g.w(),
+                        g.c(), g.oh(), g.ow(), g.fh(), g.fw(), g.sh(), g.sw(), g.padTop(), g.padLeft(), max ? 1 : 0,
+                        act.tfliteCode(), new FloatPointer(Frame.slice(y, 0, batch * g.outputSize())));
+                return;
+            }
             float[] src = new float[g.inputSize()];
             float[] dst = new float[g.outputSize()];
             for (int b = 0; b < batch; b++) {

@@ -40,6 +40,13 @@ final class NativeSparseGemm {
                                   int sh, int sw, int dh, int dw, int padTop, int padLeft,
                                   int r0, int n, FloatPointer dst);
 
+    /**
+     * MAX_POOL_2D (isMax 1) / AVERAGE_POOL_2D of {@code images} NHWC images into y, then act
+     * (TFLite codes 0-3); see conv_helpers.h. Twin and reference: ops.Pooling.
+     */
+    static native void s24_pool(FloatPointer x, int images, int h, int w, int c, int oh, int ow, int fh, int fw,
+                                int sh, int sw, int padTop, int padLeft, int isMax, int act, FloatPointer y);
+
     /** y[r, j] = act(y[r, j] + bias[j]) over rows x cols (stride ldy); bias may be null. */
     static native void s24_bias_act(FloatPointer y, int rows, int cols, int ldy, FloatPointer bias, int act);
 }
