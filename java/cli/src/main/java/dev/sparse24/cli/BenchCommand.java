@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
                 "--full covers every shape, batches 1..256, one thread and all."})
 public final class BenchCommand implements Callable<Integer> {
     static final class Size {
-        @Option(names = "--quick", description = "4096x4096 and the tutorial's dense1 at batch 1, 64, 256, one thread,"
+        @Option(names = "--quick", description = "4096x4096 and the tutorial's dense1 and conv2 at batch 1, 64, 256, one thread,"
                 + " and the model at batch 1, 16, 64, 256 (the default).")
         boolean quick;
 
