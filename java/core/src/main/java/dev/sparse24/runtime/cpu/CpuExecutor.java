@@ -8,7 +8,6 @@ import dev.sparse24.tensor.Blas;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.IntConsumer;
@@ -97,7 +96,10 @@ public final class CpuExecutor implements AutoCloseable {
         if (plan.gemmLayers > plan.sparseLayers) {
             Blas.init(1);
         }
-        pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, daemonThreads()) : null;
+        // Workers poll their queue briefly before parking (SpinningQueue): a layer's parts are
+        // handed out tens of microseconds apart, about what waking a parked thread costs.
+        pool = threads > 1 ? new java.util.concurrent.ThreadPoolExecutor(threads - 1, threads - 1, 0L,
+                java.util.concurrent.TimeUnit.MILLISECONDS, new SpinningQueue(), daemonThreads()) : null;
         workspaces = new WorkspacePool(() -> plan.newWorkspace(threads),
                 maxWorkspaces > 0 ? maxWorkspaces : WorkspacePool.defaultCapacity(threads));
     }

@@ -93,6 +93,11 @@ final class Frame {
             fail(failure, t, control);
         }
         boolean interrupted = false;
+        // The other parts usually end within microseconds of part 0: poll before parking.
+        long spinEnd = System.nanoTime() + SpinningQueue.SPIN_NANOS;
+        while (done.getCount() > 0 && System.nanoTime() < spinEnd && !Thread.currentThread().isInterrupted()) {
+            Thread.onSpinWait();
+        }
         while (true) {
             try {
                 done.await();
