@@ -113,6 +113,7 @@ public final class BenchReport {
                 n.put("images", r.batch());
             }
             n.put("dense_ms", round(r.dense().median()));
+            n.put("dense_kernel", r.denseKernel());
             n.put("sparse_ms", round(r.sparse().median()));
             n.put("speedup", round(r.dense().median() / r.sparse().median()));
             n.put("dense_floor_ms", round(r.denseFloorMs()));
@@ -193,16 +194,19 @@ public final class BenchReport {
         if (!layers.isEmpty()) {
             s.append("\n## Layers (fp32, CPU)\n\n");
             s.append("Y[m, rows] = X[m, cols] W^T with W 2:4 (random values, 2 of every 4 kept). Dense: OpenBLAS sgemv "
-                    + "(m = 1) or sgemm; sparse: Sparse24's 2:4 kernels. conv2: the tutorial's second convolution, "
-                    + "m = 196 GEMM rows per image (as GEMM), or run as a convolution by the runtime (as conv). "
-                    + "% of floor = floor / measured.\n\n");
-            s.append("| layer | threads | batch | m | dense ms | sparse ms | speedup | dense floor ms | sparse floor ms "
-                    + "| dense % of floor | sparse % of floor | runs | spread |\n");
-            s.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                    + "(m = 1), else the faster of sgemm and one sgemv per row (tried up to m = " + LayerBench.SGEMV_ROWS_MAX
+                    + "; `dense kernel` says which); sparse: Sparse24's 2:4 kernels. conv2: the tutorial's second "
+                    + "convolution, m = 196 GEMM rows per image, as a GEMM or run as a convolution by the runtime. "
+                    + "% of floor = floor / measured; above 100% means the ceiling was measured low (the machine was "
+                    + "busier then than during the case). On a machine shared with other work, multi-thread rows are "
+                    + "the first to suffer: compare them with the load averages above.\n\n");
+            s.append("| layer | threads | batch | m | dense ms | dense kernel | sparse ms | speedup | dense floor ms "
+                    + "| sparse floor ms | dense % of floor | sparse % of floor | runs | spread |\n");
+            s.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (LayerBench.Result r : layers) {
-                s.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.4f | %.4f | %.2fx | %.4f | %.4f | %.0f%% "
+                s.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.4f | %s | %.4f | %.2fx | %.4f | %.4f | %.0f%% "
                                 + "| %.0f%% | %d | %.2f |%n", r.shape().name(), r.threads(), r.batch(), r.gemmRows(),
-                        r.dense().median(), r.sparse().median(), r.dense().median() / r.sparse().median(),
+                        r.dense().median(), r.denseKernel(), r.sparse().median(), r.dense().median() / r.sparse().median(),
                         r.denseFloorMs(), r.sparseFloorMs(), 100 * r.denseFloorMs() / r.dense().median(),
                         100 * r.sparseFloorMs() / r.sparse().median(), Math.min(r.dense().runs(), r.sparse().runs()),
                         Math.max(r.dense().spread(), r.sparse().spread())));
@@ -254,7 +258,8 @@ public final class BenchReport {
         s.append("| ").append(k).append(" | ").append(v.replace("|", "\\|")).append(" |\n");
     }
 
+    /** Six decimals: nanoseconds for times in ms, so the sub-microsecond layers keep their ratios. */
     private static double round(double v) {
-        return Double.isFinite(v) ? Math.round(v * 10000) / 10000.0 : -1;
+        return Double.isFinite(v) ? Math.round(v * 1e6) / 1e6 : -1;
     }
 }

@@ -83,19 +83,17 @@ public final class BenchRun {
             }
         }
         List<ModelBench.Result> models = new ArrayList<>();
-        int onnxBytes;
-        try (ModelBench bench = new ModelBench(model.graph())) {
-            onnxBytes = bench.onnxBytes();
-            for (int t : threads) {
-                for (int b : p.modelBatches()) {
-                    progress.step("model " + model.name() + " batch " + b + ", " + t + " thread" + (t > 1 ? "s" : ""));
-                    models.add(bench.run(b, t, options.device(), b == 1 ? p.latency() : p.budget()));
-                }
+        // Sessions are made per case (each batch and thread count its own), so nothing is held between cases.
+        ModelBench bench = new ModelBench(model.graph());
+        for (int t : threads) {
+            for (int b : p.modelBatches()) {
+                progress.step("model " + model.name() + " batch " + b + ", " + t + " thread" + (t > 1 ? "s" : ""));
+                models.add(bench.run(b, t, options.device(), b == 1 ? p.latency() : p.budget()));
             }
         }
         progress.end();
         BenchReport report = new BenchReport(options, started, machine, loadBefore, MachineInfo.loadAverage(), ceilings,
-                model, onnxBytes, layers, models);
+                model, bench.onnxBytes(), layers, models);
         return report.write(options.out());
     }
 }

@@ -16,6 +16,7 @@ import dev.sparse24.runtime.cpu.SparseGemm;
 import dev.sparse24.sparse.CompressedWeights;
 import dev.sparse24.tensor.Blas;
 import dev.sparse24.tensor.Tensor;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 
 import java.nio.ByteBuffer;
@@ -41,7 +42,7 @@ final class LayerBench {
     }
 
     /** What one layer case measured. */
-    record Result(BenchProfile.LayerShape shape, int batch, int threads, Interleaved.Stats dense,
+    record Result(BenchProfile.LayerShape shape, int batch, int threads, Interleaved.Stats dense, String denseKernel,
                   Interleaved.Stats sparse, double denseFloorMs, double sparseFloorMs) {
         /** GEMM rows: the batch, or 196 per image for conv2. */
         long gemmRows() {
@@ -54,12 +55,31 @@ final class LayerBench {
         Random rnd = new Random(42);
         float[] w = twoFour(rnd, shape.rows(), shape.cols());
         long m = (long) batch * shape.rowsPerItem();
-        Interleaved.Stats[] s = shape.kind() == BenchProfile.LayerShape.Kind.CONV
-                ? conv(shape, w, batch, threads, rnd, budget)
-                : gemm(shape, w, (int) m, threads, rnd, budget);
-        return new Result(shape, batch, threads, s[0], s[1], ceilings.denseFloorMs(m, shape.rows(), shape.cols()),
+        Interleaved.Stats[] s;
+        String kernel;
+        if (shape.kind() == BenchProfile.LayerShape.Kind.CONV) {
+            s = conv(shape, w, batch, threads, rnd, budget);
+            kernel = "Sparse24 runtime, dense weights";
+        } else {
+            s = gemm(shape, w, (int) m, threads, rnd, budget);
+            kernel = m == 1 ? "sgemv" : "sgemm";
+            if (s.length == 3) {
+                // Small batches: OpenBLAS's sgemm can be slower than one sgemv per row (it packs
+                // all of W each call); the dense baseline is whichever OpenBLAS path is faster.
+                if (s[2].median() < s[0].median()) {
+                    s = new Interleaved.Stats[]{s[2], s[1]};
+                    kernel = "sgemv per row";
+                } else {
+                    s = new Interleaved.Stats[]{s[0], s[1]};
+                }
+            }
+        }
+        return new Result(shape, batch, threads, s[0], kernel, s[1], ceilings.denseFloorMs(m, shape.rows(), shape.cols()),
                 ceilings.sparseFloorMs(m, shape.rows(), shape.cols()));
     }
+
+    /** Up to this many rows, the dense baseline also tries one sgemv per row. */
+    static final int SGEMV_ROWS_MAX = 16;
 
     private static Interleaved.Stats[] gemm(BenchProfile.LayerShape shape, float[] dense, int m, int threads,
                                             Random rnd, Interleaved.Budget budget) throws Exception {
@@ -83,8 +103,28 @@ final class LayerBench {
                     : () -> Blas.sgemm(false, true, m, rows, cols, x, w, 0f, yDense);
             Interleaved.Work sparseWork = pool == null ? () -> sparse.run(x, m, ySparse)
                     : () -> splitRows(sparse, x, m, ySparse, threads, pool);
-            Interleaved.Stats[] r = Interleaved.measure(List.of(denseWork, sparseWork), budget);
+            List<Interleaved.Work> work = new java.util.ArrayList<>(List.of(denseWork, sparseWork));
+            Tensor yRows = m > 1 && m <= SGEMV_ROWS_MAX ? Tensor.zeros(m, rows) : null;
+            if (yRows != null) {
+                // Per-row views made once, so the timed loop allocates nothing.
+                FloatPointer[] xi = new FloatPointer[m];
+                FloatPointer[] yi = new FloatPointer[m];
+                for (int i = 0; i < m; i++) {
+                    xi[i] = new FloatPointer(x.pointer()).position((long) i * cols);
+                    yi[i] = new FloatPointer(yRows.pointer()).position((long) i * rows);
+                }
+                work.add(() -> {
+                    for (int i = 0; i < m; i++) {
+                        openblas.cblas_sgemv(openblas.CblasRowMajor, openblas.CblasNoTrans, rows, cols, 1f,
+                                w.pointer(), cols, xi[i], 1, 0f, yi[i], 1);
+                    }
+                });
+            }
+            Interleaved.Stats[] r = Interleaved.measure(work, budget);
             check(yDense, ySparse, shape);
+            if (yRows != null) {
+                check(yDense, yRows, shape);
+            }
             return r;
         } finally {
             if (pool != null) {

@@ -27,7 +27,7 @@ import java.util.Random;
  * intra-op thread count, outputs bound to a preallocated buffer so neither side allocates per
  * call). All three are checked to give the same outputs before they are timed.
  */
-final class ModelBench implements AutoCloseable {
+final class ModelBench {
     /** What one model case measured; {@code onnxruntime} is null when ONNX Runtime was not run. */
     record Result(int batch, int threads, Device device, Interleaved.Stats sparse, Interleaved.Stats dense,
                   Interleaved.Stats onnxruntime) {
@@ -153,10 +153,5 @@ final class ModelBench implements AutoCloseable {
             output.close();
             session.close();
         }
-    }
-
-    @Override
-    public void close() {
-        // Sessions are per case; nothing held between cases.
     }
 }
