@@ -3,7 +3,7 @@
 // tap row is 5 floats). Java twins (the reference and the fallback): GemmStep.im2colJava and
 // GemmStep.finishJava. Every argument is validated in Java (GemmStep) before these are called.
 #pragma once
-#include "gemm24_common.h"
+#include "sparse_gemm_common.h"
 #include <string.h>
 
 // Patch rows [r0, r0 + n) of the NHWC im2col matrix of x (images of h x w x c; patch row
@@ -55,6 +55,57 @@ static inline void s24_bias_act(float* y, int rows, int cols, int ldy, const flo
             }
         } else {
             for (int j = 0; j < cols; j++) yr[j] = s24::act_scalar(yr[j] + (bias ? bias[j] : 0.f), act);
+        }
+    }
+}
+
+// MAX_POOL_2D (is_max) / AVERAGE_POOL_2D over `images` NHWC images of h x w x c into y (oh x ow
+// x c each), then act (TFLite codes 0-3; TANH is applied in Java). Padded cells are ignored (the
+// average divides by the cells inside); max propagates NaN as Java's Math.max does. Channels are
+// the inner loop, in blocks of 64 accumulators, so the compiler vectorises it. Java twin and
+// reference: dev.sparse24.ops.Pooling. Cloned per ISA (picked by the loader on this CPU): the
+// baseline x86-64 build would vectorise it 4 floats wide only.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void s24_pool(const float* x, int images, int h, int w, int c, int oh, int ow,
+                            int fh, int fw, int sh, int sw, int pad_top, int pad_left, int is_max,
+                            int act, float* y) {
+    float acc[64];
+    for (int b = 0; b < images; b++) {
+        const float* img = x + (int64_t)b * h * w * c;
+        float* out = y + (int64_t)b * oh * ow * c;
+        for (int oy = 0; oy < oh; oy++) {
+            int y0 = oy * sh - pad_top, y1 = y0 + fh;
+            if (y0 < 0) y0 = 0;
+            if (y1 > h) y1 = h;
+            for (int ox = 0; ox < ow; ox++) {
+                int x0 = ox * sw - pad_left, x1 = x0 + fw;
+                if (x0 < 0) x0 = 0;
+                if (x1 > w) x1 = w;
+                const int count = (y1 > y0 ? y1 - y0 : 0) * (x1 > x0 ? x1 - x0 : 0);
+                float* o = out + ((int64_t)oy * ow + ox) * c;
+                for (int c0 = 0; c0 < c; c0 += 64) {
+                    const int nc = c - c0 < 64 ? c - c0 : 64;
+                    for (int k = 0; k < nc; k++) acc[k] = is_max ? -__builtin_inff() : 0.f;
+                    for (int iy = y0; iy < y1; iy++) {
+                        for (int ix = x0; ix < x1; ix++) {
+                            const float* v = img + ((int64_t)iy * w + ix) * c + c0;
+                            if (is_max) {
+                                for (int k = 0; k < nc; k++) {
+                                    // NaN in either stays NaN; else the larger (Math.max).
+                                    const float a = acc[k], u = v[k];
+                                    acc[k] = (a != a || u > a) ? (a != a ? a : u) : (u != u ? u : a);
+                                }
+                            } else {
+                                for (int k = 0; k < nc; k++) acc[k] += v[k];
+                            }
+                        }
+                    }
+                    for (int k = 0; k < nc; k++) {
+                        const float r = is_max ? acc[k] : (count == 0 ? 0.f : acc[k] / count);
+                        o[c0 + k] = s24::act_scalar(r, act);
+                    }
+                }
+            }
         }
     }
 }

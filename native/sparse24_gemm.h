@@ -1,17 +1,17 @@
-// sparse24_gemm.h - the entry points Java binds (dev.sparse24.runtime.cpu.NativeGemm24):
+// sparse24_gemm.h - the entry points Java binds (dev.sparse24.runtime.cpu.NativeSparseGemm):
 //   s24_cpu_isa()   widest ISA level this CPU runs (0 scalar, 1 AVX2+FMA, 2 AVX-512F)
 //   s24_gemm(...)   2:4 sparse GEMM for an output row range, ISA and strategy picked here
 //   s24_set_kblock_bytes(n), s24_set_blocked_kblock_bytes(n), s24_set_tile_bytes(n)
 //                   blocking of the broadcast kernels (tuning)
-// Kernel families, one header each: gemm24_scalar.h, gemm24_avx2.h, gemm24_avx512.h; layout
-// and orientation in gemm24_common.h. No OpenMP: callers split rows across one Java-side pool.
+// Kernel families, one header each: sparse_gemm_scalar.h, sparse_gemm_avx2.h, sparse_gemm_avx512.h; layout
+// and orientation in sparse_gemm_common.h. No OpenMP: callers split rows across one Java-side pool.
 // Every argument is validated in Java before these are called; the checks here only turn an
 // impossible ISA/strategy into an error code instead of an illegal instruction.
 #pragma once
-#include "gemm24_common.h"
-#include "gemm24_scalar.h"
-#include "gemm24_avx2.h"
-#include "gemm24_avx512.h"
+#include "sparse_gemm_common.h"
+#include "sparse_gemm_scalar.h"
+#include "sparse_gemm_avx2.h"
+#include "sparse_gemm_avx512.h"
 #include "conv_helpers.h"
 
 // ISA levels and strategies, mirrored by the Java enums Isa and SparseGemm.Strategy.
@@ -56,7 +56,7 @@ static inline void s24_set_tile_bytes(int bytes) {
 }
 
 // Y[batch, ldy] rows [r0, r1) = act(X[batch, ldx] * W^T + bias) with W [rows, cols] packed as in
-// gemm24_common.h (pv [rows, kp/2], pix [rows, kp/32]); bias [rows] or null; bv/bix the
+// sparse_gemm_common.h (pv [rows, kp/2], pix [rows, kp/32]); bias [rows] or null; bv/bix the
 // optional K-blocked copy for the broadcast kernels (both null: not used).
 // Returns 0, or -1 (ISA not supported here), -2 (no memory for scratch), -3 (bad strategy).
 static inline int s24_gemm(int isa, int strategy, const float* pv, const int* pix, const float* bv,
@@ -68,7 +68,7 @@ static inline int s24_gemm(int isa, int strategy, const float* pv, const int* pi
                        bv, (const uint32_t*)bix};
     if (r0 >= r1 || batch == 0) return 0;
     if (isa == S24_ISA_SCALAR) {
-        s24::gemm24_scalar(a);
+        s24::sparse_gemm_scalar(a);
         return 0;
     }
     bool gather = strategy == S24_STRATEGY_GATHER ||

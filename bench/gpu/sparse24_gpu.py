@@ -186,8 +186,8 @@ def forced_plan(kind, m, k, n, n_tile=None, splits=1):
 
 def symbol(p, precision):
     if p["kernel"] == "SMALL_BATCH":
-        return f"s24_spmm_small_n{p['nTile']}_{precision}"
-    return f"s24_spmm_tiled_{precision}"
+        return f"s24_sparse_gemm_small_n{p['nTile']}_{precision}"
+    return f"s24_sparse_gemm_tiled_{precision}"
 
 
 # ------------------------------------------------------------------------------------------
@@ -398,7 +398,7 @@ def bundled_case_checks(gpu, bundle, log):
         vals = t.from_numpy(bundle.array(name + ".values").view(np.int16).copy()).to(dev)
         meta = t.from_numpy(bundle.array(name + ".meta").view(np.int32).copy()).to(dev)
         yr = t.full((n, m), float("nan"), device=dev)
-        gpu.launch(f"s24_spmm_reference_{prec}_f32", ((m + 127) // 128, n, 1), (128, 1, 1), 0,
+        gpu.launch(f"s24_sparse_gemm_reference_{prec}_f32", ((m + 127) // 128, n, 1), (128, 1, 1), 0,
                    (gpu.ptr(vals), gpu.ptr(meta), gpu.ptr(x), np.int32(kx), gpu.ptr(bias), gpu.ptr(yr),
                     np.int32(m), np.int32(m), np.int32(n), np.int32(k), np.int32(0)))
         gpu.check()
@@ -624,7 +624,7 @@ def sim_checks(lib_path, bundle, log, sm_count=132):
     import ctypes
     lib = ctypes.CDLL(os.path.abspath(lib_path))
     P, I, S = ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p
-    lib.s24_sim_spmm.argtypes = [S, I, I, I, I, I, P, P, P, I, P, P, I, I, I, I, I, I, I, I, P, P]
+    lib.s24_sim_sparse_gemm.argtypes = [S, I, I, I, I, I, P, P, P, I, P, P, I, I, I, I, I, I, I, I, P, P]
     lib.s24_sim_probe.argtypes = [S, P, P, P, P, P]
     lib.s24_sim_reference.argtypes = [S, I, I, P, P, P, I, P, P, I, I, I, I, I]
     ptr = lambda a: None if a is None else a.ctypes.data_as(P)
@@ -654,7 +654,7 @@ def sim_checks(lib_path, bundle, log, sm_count=132):
         abs_sum = np.abs(xf) @ np.abs(w).T
         vals, meta = bundle.array(name + ".values"), bundle.array(name + ".meta")
         yr = np.full((n, m), np.nan, dtype=np.float32)
-        assert lib.s24_sim_reference(f"s24_spmm_reference_{prec}_f32".encode(), (m + 127) // 128, n, ptr(vals),
+        assert lib.s24_sim_reference(f"s24_sparse_gemm_reference_{prec}_f32".encode(), (m + 127) // 128, n, ptr(vals),
                                      ptr(meta), ptr(x), kx, ptr(bias), ptr(yr), m, m, n, k, 0) == 0
         ratio, nbad = compare(yr, apply_epilogue(y64, bias, 0), abs_sum, "f32", case["integers"])
         failures += nbad > 0
@@ -669,7 +669,7 @@ def sim_checks(lib_path, bundle, log, sm_count=132):
                     y = np.full((n, ldy), np.nan, dtype=np.float32)
                 else:
                     y = np.full((n, ldy), nan_bits[out_type], dtype=np.uint16)
-                rc = lib.s24_sim_spmm(symbol(p, prec).encode(), p["gridX"], p["gridY"], p["gridZ"], p["threads"],
+                rc = lib.s24_sim_sparse_gemm(symbol(p, prec).encode(), p["gridX"], p["gridY"], p["gridZ"], p["threads"],
                                       p["smem"], ptr(wv), ptr(wm), ptr(x), kx, ptr(bias), ptr(y), ldy,
                                       OUT_TYPES[out_type], m, n, kx, case["kChunks"], p["unitsPerSplit"], act,
                                       ptr(ws), ptr(ctr))

@@ -53,11 +53,11 @@ struct Entry {
    }}
 
 inline const Entry kKernels[] = {
-    S24_SIM_SPMM(s24_spmm_small_n8_f16, __half),  S24_SIM_SPMM(s24_spmm_small_n8_bf16, __nv_bfloat16),
-    S24_SIM_SPMM(s24_spmm_small_n16_f16, __half), S24_SIM_SPMM(s24_spmm_small_n16_bf16, __nv_bfloat16),
-    S24_SIM_SPMM(s24_spmm_small_n32_f16, __half), S24_SIM_SPMM(s24_spmm_small_n32_bf16, __nv_bfloat16),
-    S24_SIM_SPMM(s24_spmm_small_n64_f16, __half), S24_SIM_SPMM(s24_spmm_small_n64_bf16, __nv_bfloat16),
-    S24_SIM_SPMM(s24_spmm_tiled_f16, __half),     S24_SIM_SPMM(s24_spmm_tiled_bf16, __nv_bfloat16),
+    S24_SIM_SPMM(s24_sparse_gemm_small_n8_f16, __half),  S24_SIM_SPMM(s24_sparse_gemm_small_n8_bf16, __nv_bfloat16),
+    S24_SIM_SPMM(s24_sparse_gemm_small_n16_f16, __half), S24_SIM_SPMM(s24_sparse_gemm_small_n16_bf16, __nv_bfloat16),
+    S24_SIM_SPMM(s24_sparse_gemm_small_n32_f16, __half), S24_SIM_SPMM(s24_sparse_gemm_small_n32_bf16, __nv_bfloat16),
+    S24_SIM_SPMM(s24_sparse_gemm_small_n64_f16, __half), S24_SIM_SPMM(s24_sparse_gemm_small_n64_bf16, __nv_bfloat16),
+    S24_SIM_SPMM(s24_sparse_gemm_tiled_f16, __half),     S24_SIM_SPMM(s24_sparse_gemm_tiled_bf16, __nv_bfloat16),
     S24_SIM_OPS(__half, f16),
     S24_SIM_OPS(__nv_bfloat16, bf16),
     {"s24_bias_act", 9, [](const long long* a) {

@@ -23,15 +23,15 @@ struct Entry {
 };
 
 const Entry kSpmm[] = {
-    S24_SIM_SPMM(s24_spmm_small_n8_f16, __half),  S24_SIM_SPMM(s24_spmm_small_n8_bf16, __nv_bfloat16),
-    S24_SIM_SPMM(s24_spmm_small_n16_f16, __half), S24_SIM_SPMM(s24_spmm_small_n16_bf16, __nv_bfloat16),
-    S24_SIM_SPMM(s24_spmm_small_n32_f16, __half), S24_SIM_SPMM(s24_spmm_small_n32_bf16, __nv_bfloat16),
-    S24_SIM_SPMM(s24_spmm_small_n64_f16, __half), S24_SIM_SPMM(s24_spmm_small_n64_bf16, __nv_bfloat16),
-    S24_SIM_SPMM(s24_spmm_tiled_f16, __half),     S24_SIM_SPMM(s24_spmm_tiled_bf16, __nv_bfloat16),
+    S24_SIM_SPMM(s24_sparse_gemm_small_n8_f16, __half),  S24_SIM_SPMM(s24_sparse_gemm_small_n8_bf16, __nv_bfloat16),
+    S24_SIM_SPMM(s24_sparse_gemm_small_n16_f16, __half), S24_SIM_SPMM(s24_sparse_gemm_small_n16_bf16, __nv_bfloat16),
+    S24_SIM_SPMM(s24_sparse_gemm_small_n32_f16, __half), S24_SIM_SPMM(s24_sparse_gemm_small_n32_bf16, __nv_bfloat16),
+    S24_SIM_SPMM(s24_sparse_gemm_small_n64_f16, __half), S24_SIM_SPMM(s24_sparse_gemm_small_n64_bf16, __nv_bfloat16),
+    S24_SIM_SPMM(s24_sparse_gemm_tiled_f16, __half),     S24_SIM_SPMM(s24_sparse_gemm_tiled_bf16, __nv_bfloat16),
 };
 }  // namespace
 
-extern "C" int s24_sim_spmm(const char* name, int gx, int gy, int gz, int threads, int smem,
+extern "C" int s24_sim_sparse_gemm(const char* name, int gx, int gy, int gz, int threads, int smem,
                             const void* wv, const void* wm, const void* x, int ldx, const float* bias,
                             void* y, int ldy, int out_type, int M, int N, int kx, int kChunks,
                             int units, int act, float* ws, unsigned* counters) {
@@ -61,14 +61,14 @@ extern "C" int s24_sim_probe(const char* name, const uint32_t* a, const uint32_t
 extern "C" int s24_sim_reference(const char* name, int gx, int gy, const void* values,
                                  const uint32_t* meta, const void* x, int ldx, const float* bias,
                                  float* y, int ldy, int M, int N, int K, int act) {
-  bool f16 = !std::strcmp(name, "s24_spmm_reference_f16_f32");
-  if (!f16 && std::strcmp(name, "s24_spmm_reference_bf16_f32")) return -1;
+  bool f16 = !std::strcmp(name, "s24_sparse_gemm_reference_f16_f32");
+  if (!f16 && std::strcmp(name, "s24_sparse_gemm_reference_bf16_f32")) return -1;
   s24sim::launch(dim3(gx, gy), dim3(128), 0, [&] {
     if (f16)
-      s24_spmm_reference_f16_f32(static_cast<const __half*>(values), meta, static_cast<const __half*>(x),
+      s24_sparse_gemm_reference_f16_f32(static_cast<const __half*>(values), meta, static_cast<const __half*>(x),
                                  ldx, bias, y, ldy, M, N, K, act);
     else
-      s24_spmm_reference_bf16_f32(static_cast<const __nv_bfloat16*>(values), meta,
+      s24_sparse_gemm_reference_bf16_f32(static_cast<const __nv_bfloat16*>(values), meta,
                                   static_cast<const __nv_bfloat16*>(x), ldx, bias, y, ldy, M, N, K, act);
   });
   return 0;

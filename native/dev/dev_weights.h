@@ -1,6 +1,6 @@
-// dev_weights.h - the random problem of the dev tools (gemm24_workbench.cpp, gemm24_ab.cpp):
+// dev_weights.h - the random problem of the dev tools (sparse_gemm_workbench.cpp, sparse_gemm_ab.cpp):
 // 2:4 weights in the packed layout pv/pix, the same weights dense (for OpenBLAS), the K-blocked
-// copy bv/bix (gemm24_common.h, built the way SparseGemm builds it), activations x [batch, cols]
+// copy bv/bix (sparse_gemm_common.h, built the way SparseGemm builds it), activations x [batch, cols]
 // and an output y [batch, rows]; seed 1, so every tool sees the same numbers.
 #pragma once
 #include <algorithm>

@@ -2,7 +2,7 @@ package dev.sparse24.bench;
 
 import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.GraphTensor;
-import dev.sparse24.graph.ReferenceEvaluator;
+import dev.sparse24.ops.ReferenceEvaluator;
 import dev.sparse24.runtime.Device;
 import dev.sparse24.runtime.InferenceSession;
 import dev.sparse24.runtime.SessionOptions;

@@ -26,11 +26,16 @@ final class FloatFile {
     private FloatFile() {
     }
 
+    /** Whether {@code file} is read as text (its name ends in .txt or .csv). */
+    static boolean isText(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return name.endsWith(".txt") || name.endsWith(".csv");
+    }
+
     /** The values of {@code file}: text for .txt/.csv, else raw little-endian float32. */
     static float[] read(Path file) throws IOException {
         CommandFiles.requireReadableFile(file, "input");
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".txt") || name.endsWith(".csv")) {
+        if (isText(file)) {
             return readText(file);
         }
         byte[] bytes = Files.readAllBytes(file);

@@ -3,11 +3,13 @@ package dev.sparse24.cli;
 import dev.sparse24.data.IdxArray;
 import dev.sparse24.data.Mnist;
 import dev.sparse24.data.MnistFile;
+import dev.sparse24.graph.DType;
 import dev.sparse24.runtime.Device;
 import dev.sparse24.runtime.InferenceSession;
 import dev.sparse24.runtime.SessionOptions;
 import dev.sparse24.runtime.SparseModel;
 import dev.sparse24.runtime.TensorInfo;
+import dev.sparse24.tools.ModelInput;
 import dev.sparse24.tools.RuntimeTiming;
 import dev.sparse24.train.Evaluation;
 import picocli.CommandLine;
@@ -26,8 +28,11 @@ import java.util.concurrent.Callable;
  * inference runtime, prints the predictions (arg-max of each output row), the accuracy for
  * MNIST, and timing: per-image latency (batch 1, median) and throughput at {@code --batch}.
  *
- * <p>An input file holds float32 values, batch first in the model's input layout: raw
- * little-endian binary, or text (whitespace or comma separated) when it ends in .txt or .csv.
+ * <p>An input file holds the values, batch first in the model's input layout, in the type the
+ * input declares: raw little-endian float32 (raw bytes for a uint8/int8 input), or text
+ * (whitespace or comma separated; whole numbers in range for a byte input) when it ends in .txt
+ * or .csv. {@code --mnist} feeds pixels / 255 to a float32 input and the raw pixels to a uint8
+ * one, so a model that casts its pixels itself scores what it should.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run a .s24 or .tflite model on the CPU runtime: predictions, MNIST accuracy, latency and throughput."})
@@ -41,10 +46,11 @@ public final class RunCommand implements Callable<Integer> {
     /** Where the inputs come from. */
     static final class Source {
         @Option(names = "--input", paramLabel = "FILE",
-                description = "float32 inputs, batch first: raw little-endian, or text if the name ends in .txt/.csv.")
+                description = "Inputs, batch first, in the type the model's input declares: float32 raw little-endian"
+                        + " (uint8/int8 inputs: raw bytes), or text if the name ends in .txt/.csv.")
         Path input;
 
-        @Option(names = "--mnist", paramLabel = "N", description = "The first N MNIST test images (pixels / 255).")
+        @Option(names = "--mnist", paramLabel = "N", description = "The first N MNIST test images (pixels / 255 for a float32 input, raw 0-255 for a uint8 one).")
         Integer mnist;
     }
 
@@ -99,39 +105,38 @@ public final class RunCommand implements Callable<Integer> {
         }
         TensorInfo in = m.inputs().get(0);
         int sample = in.sampleSize();
-        float[] x;
+        ModelInput x;
         int[] labels = null;
-        if (source.input != null) {
-            x = FloatFile.read(source.input);
-        } else {
-            if (source.mnist < 1) {
-                err.println("run: --mnist must be >= 1, given " + source.mnist);
-                return 2;
+        try {
+            if (source.input != null) {
+                boolean text = FloatFile.isText(source.input);
+                x = in.dtype() != DType.FLOAT32 && !text
+                        ? ModelInput.ofBytes(in, java.nio.file.Files.readAllBytes(
+                                CommandFiles.requireReadableFile(source.input, "input")))
+                        : ModelInput.ofValues(in, FloatFile.read(source.input));
+            } else {
+                if (source.mnist < 1) {
+                    err.println("run: --mnist must be >= 1, given " + source.mnist);
+                    return 2;
+                }
+                if (sample != 28 * 28) {
+                    err.println("run: --mnist needs a model taking 784 values per image, " + in + " takes " + sample);
+                    return 2;
+                }
+                Path dir = Mnist.system().locate(data);
+                IdxArray images = Mnist.readVerified(dir, MnistFile.TEST_IMAGES);
+                IdxArray labelFile = Mnist.readVerified(dir, MnistFile.TEST_LABELS);
+                int n = Math.min(source.mnist, images.count());
+                x = ModelInput.ofPixels(in, java.util.Arrays.copyOf(images.data(), n * sample));
+                labels = new int[n];
+                for (int i = 0; i < n; i++) {
+                    labels[i] = labelFile.unsignedByte(i);
+                }
             }
-            if (sample != 28 * 28) {
-                err.println("run: --mnist needs a model taking 784 values per image, " + in + " takes " + sample);
-                return 2;
-            }
-            Path dir = Mnist.system().locate(data);
-            IdxArray images = Mnist.readVerified(dir, MnistFile.TEST_IMAGES);
-            IdxArray labelFile = Mnist.readVerified(dir, MnistFile.TEST_LABELS);
-            int n = Math.min(source.mnist, images.count());
-            x = new float[n * sample];
-            byte[] px = images.data();
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (px[i] & 0xFF) / 255f;
-            }
-            labels = new int[n];
-            for (int i = 0; i < n; i++) {
-                labels[i] = labelFile.unsignedByte(i);
-            }
+        } catch (IllegalArgumentException e) {
+            throw new UserError("run: " + (source.input != null ? source.input + ": " : "--mnist: ") + e.getMessage(), e);
         }
-        if (x.length == 0 || x.length % sample != 0) {
-            err.println("run: the input holds " + x.length + " values, not a positive multiple of " + sample
-                    + " (one " + in + ")");
-            return 2;
-        }
-        int items = x.length / sample;
+        int items = x.items();
         // No pass is larger than the input: --batch 100000 on 100 images sizes buffers for 100.
         SessionOptions options = SessionOptions.defaults().withDevice(dev).withThreads(threads)
                 .withMaxBatch(Math.min(batch, items));
@@ -143,7 +148,7 @@ public final class RunCommand implements Callable<Integer> {
                         ? "; why not CUDA is in the session line)" : ")"));
             }
             int outSize = m.outputs().get(0).sampleSize();
-            float[] y = runChecked(session, x, items);
+            float[] y = runChecked(session, x);
             int correct = 0;
             for (int i = 0; i < items; i++) {
                 int best = Evaluation.argmax(y, i * outSize, outSize);
@@ -165,30 +170,31 @@ public final class RunCommand implements Callable<Integer> {
                 FloatFile.write(output, y);
                 out.println("Outputs: " + y.length + " float32 values written to " + output);
             }
-            printTiming(out, session, x, items, sample);
+            printTiming(out, session, x);
         }
         out.flush();
         return 0;
     }
 
-    private void printTiming(PrintWriter out, InferenceSession session, float[] x, int items, int sample) {
+    private void printTiming(PrintWriter out, InferenceSession session, ModelInput x) {
         if (session.description().contains("host simulation")) {
             out.println("Timing: skipped (the CUDA host simulation runs every GPU thread on a CPU thread)");
             return;
         }
-        RuntimeTiming t = RuntimeTiming.measure(session, x, items, sample, batch);
+        RuntimeTiming t = RuntimeTiming.measure(session, x, batch);
         out.printf(Locale.ROOT, "Latency (batch 1, median of %d): %.3f ms%n", t.latencyRuns(), t.latencyMs());
         out.printf(Locale.ROOT, "Throughput (batch %d, %d images): %.1f images/s (%.3f ms per image)%n",
-                t.batch(), items, t.imagesPerSecond(), 1e3 / t.imagesPerSecond());
+                t.batch(), x.items(), t.imagesPerSecond(), 1e3 / t.imagesPerSecond());
     }
 
     /**
      * The first run, where the session sizes its buffers for {@code min(--batch, items)}: a
      * batch whose workspace cannot be allocated is the user's --batch, said in its terms.
      */
-    private float[] runChecked(InferenceSession session, float[] x, int items) {
+    private float[] runChecked(InferenceSession session, ModelInput x) {
+        int items = x.items();
         try {
-            return session.run(x, items);
+            return x.run(session, 0, items);
         } catch (IllegalArgumentException e) {
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("of (\\d+) floats is too large")
                     .matcher(String.valueOf(e.getMessage()));

@@ -15,30 +15,30 @@ import java.util.Arrays;
  */
 public record RuntimeTiming(double latencyMs, int latencyRuns, double imagesPerSecond, int batch) {
     /**
-     * Times {@code session} on {@code x} ({@code items} samples of {@code sample} floats): batch 1
-     * over up to 200 items after a warm-up (median, robust to GC and noise), then all items in
-     * batches of {@code batch} after one warm-up batch.
+     * Times {@code session} on {@code input}: batch 1 over up to 200 items after a warm-up
+     * (median, robust to GC and noise), then all items in batches of {@code batch} after one
+     * warm-up batch.
      */
-    public static RuntimeTiming measure(InferenceSession session, float[] x, int items, int sample, int batch) {
+    public static RuntimeTiming measure(InferenceSession session, ModelInput input, int batch) {
+        int items = input.items();
         int n = Math.min(items, 200);
         for (int i = 0; i < Math.min(n, 20); i++) {
-            session.run(Arrays.copyOfRange(x, i * sample, (i + 1) * sample), 1);
+            input.run(session, i, 1);
         }
         long[] times = new long[n];
         for (int i = 0; i < n; i++) {
-            float[] one = Arrays.copyOfRange(x, i * sample, (i + 1) * sample);
             long t0 = System.nanoTime();
-            session.run(one, 1);
+            input.run(session, i, 1);
             times[i] = System.nanoTime() - t0;
         }
         Arrays.sort(times);
         int b = Math.min(batch, items);
-        session.run(Arrays.copyOf(x, b * sample), b);
+        input.run(session, 0, b);
         long t0 = System.nanoTime();
         int done = 0;
         while (done < items) {
             int k = Math.min(b, items - done);
-            session.run(Arrays.copyOfRange(x, done * sample, (done + k) * sample), k);
+            input.run(session, done, k);
             done += k;
         }
         double seconds = (System.nanoTime() - t0) / 1e9;

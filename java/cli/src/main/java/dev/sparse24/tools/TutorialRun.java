@@ -208,7 +208,6 @@ public final class TutorialRun {
         SparseModel dense = SparseModel.fromGraph(sparse.graph().withDenseWeights());
         float[] x = mnist.testImages().toArray();
         int[] labels = mnist.testLabels();
-        int sample = sparse.inputs().get(0).sampleSize();
         int classes = sparse.outputs().get(0).sampleSize();
         Map<String, Object> result = new LinkedHashMap<>();
         for (Map.Entry<String, SparseModel> e : Map.of("sparse", sparse, "dense", dense).entrySet().stream()
@@ -218,7 +217,8 @@ public final class TutorialRun {
                     .withDevice(dev).withThreads(threads).withMaxBatch(256))) {
                 System.out.println("Runtime (" + e.getKey() + ") session: " + session.description());
                 double accuracy = Evaluation.accuracyOf(session.run(x, labels.length), labels, classes);
-                RuntimeTiming t = RuntimeTiming.measure(session, x, labels.length, sample, 256);
+                RuntimeTiming t = RuntimeTiming.measure(session,
+                        ModelInput.ofValues(sparse.inputs().get(0), x), 256);
                 System.out.printf(Locale.ROOT, "Runtime (%s): accuracy %.4f (training-time %.4f, difference %.4f); "
                                 + "latency %.3f ms (batch 1); %.1f images/s (batch %d)%n", e.getKey(), accuracy,
                         test.accuracy(), Math.abs(accuracy - test.accuracy()), t.latencyMs(), t.imagesPerSecond(),

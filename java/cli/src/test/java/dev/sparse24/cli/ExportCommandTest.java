@@ -4,7 +4,7 @@ import dev.sparse24.testing.TutorialFixture;
 import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.s24.S24Writer;
 import dev.sparse24.graph.Graph;
-import dev.sparse24.graph.ReferenceEvaluator;
+import dev.sparse24.ops.ReferenceEvaluator;
 import dev.sparse24.tensor.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

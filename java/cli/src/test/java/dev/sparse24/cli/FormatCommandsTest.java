@@ -1,7 +1,5 @@
 package dev.sparse24.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparse24.format.ModelMetadata;
 import dev.sparse24.format.s24.S24Reader;
 import dev.sparse24.format.s24.S24Writer;
@@ -10,6 +8,9 @@ import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.GraphTensor;
 import dev.sparse24.prune.PruningParams;
 import dev.sparse24.tensor.Tensor;
+import dev.sparse24.testing.Outputs;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -49,7 +50,7 @@ class FormatCommandsTest {
         Graph g = SampleGraphs.sample(7);
         List<GraphTensor> ts = new ArrayList<>(g.tensors());
         Random r = new Random(3);
-        float[] w = SampleGraphs.gauss(r, 8 * 36);
+        float[] w = Outputs.gaussian(r, 8 * 36);
         ts.set(1, GraphTensor.constant("conv/kernel", new int[] {8, 3, 3, 4}, Tensor.of(w, 8, 3, 3, 4)));
         return new Graph(ts, g.operators(), g.inputs(), g.outputs(), g.metadata());
     }
@@ -167,8 +168,8 @@ class FormatCommandsTest {
             }
             Tensor in = Tensor.of(x, shape);
             org.junit.jupiter.api.Assertions.assertArrayEquals(
-                    new dev.sparse24.graph.ReferenceEvaluator(a).run(in).toArray(),
-                    new dev.sparse24.graph.ReferenceEvaluator(b).run(in).toArray(), tflite.toString());
+                    new dev.sparse24.ops.ReferenceEvaluator(a).run(in).toArray(),
+                    new dev.sparse24.ops.ReferenceEvaluator(b).run(in).toArray(), tflite.toString());
             // Converter-made models carry no pruning metadata and no 2:4 structure: the check
             // treats every weight with >= 4 columns as prunable, and they fail.
             Run check = run("check-sparsity", tflite.toString());

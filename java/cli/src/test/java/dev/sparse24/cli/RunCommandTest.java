@@ -1,7 +1,7 @@
 package dev.sparse24.cli;
 
 import dev.sparse24.graph.Graph;
-import dev.sparse24.graph.ReferenceEvaluator;
+import dev.sparse24.ops.ReferenceEvaluator;
 import dev.sparse24.format.ModelFiles;
 import dev.sparse24.tensor.Tensor;
 import dev.sparse24.testing.TestData;
@@ -75,6 +75,49 @@ class RunCommandTest {
             correct += best == mnist.testLabels()[i] ? 1 : 0;
         }
         return correct;
+    }
+
+    /**
+     * A converter-made model with a uint8 input (CAST inside): --mnist feeds it the raw pixels
+     * (pixels / 255 made such models score about 11%), and its logits are TensorFlow Lite's.
+     */
+    @Test
+    void feedsAUint8InputTheRawPixels(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("uint8_input.tflite");
+        Path logits = dir.resolve("want.txt");
+        for (Path p : new Path[]{model, logits}) {
+            try (java.io.InputStream in = RunCommandTest.class.getResourceAsStream(
+                    "/dev/sparse24/format/tflite/" + (p == model ? "uint8_input.tflite" : "uint8_input.logits.txt"))) {
+                Files.write(p, in.readAllBytes());
+            }
+        }
+        Path out = dir.resolve("y.f32");
+        FormatCommandsTest.Run run = FormatCommandsTest.run("run", model.toString(), "--mnist", "8",
+                "--data", TestData.mnistDir().toString(), "--output", out.toString());
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("UINT8"), run.out());
+        float[] got = FloatFile.read(out);
+        float[] want = FloatFile.read(logits);
+        assertEquals(80, got.length);
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(want[i], got[i], 1e-4f, "logit " + i);
+        }
+
+        // Text input for a byte model: whole numbers in range, else one line naming the value.
+        Path text = dir.resolve("x.txt");
+        Files.writeString(text, "0 ".repeat(783) + "255\n");
+        FormatCommandsTest.Run ok = FormatCommandsTest.run("run", model.toString(), "--input", text.toString());
+        assertEquals(0, ok.exit(), ok.err());
+        Files.writeString(text, "0 ".repeat(783) + "0.5\n");
+        FormatCommandsTest.Run bad = FormatCommandsTest.run("run", model.toString(), "--input", text.toString());
+        assertEquals(2, bad.exit(), bad.out());
+        assertTrue(bad.err().contains("value 783 (0.5)") && bad.err().contains("UINT8"), bad.err());
+        // Raw bytes for a byte model: one per value.
+        Path raw = dir.resolve("x.u8");
+        Files.write(raw, new byte[784 * 2]);
+        FormatCommandsTest.Run rawRun = FormatCommandsTest.run("run", model.toString(), "--input", raw.toString());
+        assertEquals(0, rawRun.exit(), rawRun.err());
+        assertTrue(rawRun.out().contains("#1:"), rawRun.out());
     }
 
     @Test

@@ -1,7 +1,5 @@
 package dev.sparse24.format;
 
-import dev.sparse24.prune.PruningParams;
-
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -58,10 +56,14 @@ public final class ModelMetadata {
         }
     }
 
-    /** The metadata entries for a pruning plan (layer name to params), in plan order. */
-    public static Map<String, String> pruningEntries(Map<String, PruningParams> plan) {
+    /**
+     * The metadata entries for a pruning plan (layer name to its params, whose {@code toString()}
+     * is the value - {@code prune.PruningParams} writes the forms above), in plan order. Typed on
+     * {@code Object} so that the formats do not depend on the pruning package.
+     */
+    public static Map<String, String> pruningEntries(Map<String, ?> plan) {
         Map<String, String> m = new LinkedHashMap<>();
-        plan.forEach((layer, params) -> m.put(PRUNING_PREFIX + layer, params.toString()));
+        plan.forEach((layer, params) -> m.put(PRUNING_PREFIX + layer, String.valueOf(params)));
         return m;
     }
 

@@ -16,6 +16,12 @@ import java.util.Map;
  * the runtimes execute it. A graph is immutable once built; {@link #validate()} is run by the
  * constructor so that no consumer sees a dangling index or an operator that reads a tensor
  * before it is produced (which also rules out cycles).
+ *
+ * <p>Every operator computes in float32. A graph input may be declared {@link DType#UINT8} or
+ * {@link DType#INT8} (a model that takes raw pixels, as TFLite models with an input CAST do):
+ * its values are converted to float32 exactly (as TFLite's CAST does) before the first operator
+ * reads them, so {@code ops.ReferenceEvaluator} and the executors see floats, and the runtime takes
+ * bytes for it.
  */
 public final class Graph {
     private final List<GraphTensor> tensors;

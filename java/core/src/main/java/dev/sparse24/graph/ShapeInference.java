@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 /**
  * The shape of every activation of a graph for a batch of one, inferred from the graph inputs
- * and the operators' semantics (those of {@link ReferenceEvaluator}) rather
+ * and the operators' semantics (those of {@code ops.ReferenceEvaluator}) rather
  * than taken from the file, whose activation shapes converters fill loosely. Dimension 0 of
  * every activation is the batch; a run with batch B scales it, nothing else. Shared by the
  * runtime's plan and {@code SparseModel}'s input/output description.
@@ -27,9 +27,9 @@ public final class ShapeInference {
         int[][] s = new int[graph.tensors().size()][];
         for (int in : graph.inputs()) {
             GraphTensor t = graph.tensor(in);
-            if (t.dtype() != DType.FLOAT32) {
-                throw new IllegalArgumentException("input " + t.name() + ": only FLOAT32 inputs are supported, given "
-                        + t.dtype());
+            if (t.dtype() != DType.FLOAT32 && t.dtype() != DType.UINT8 && t.dtype() != DType.INT8) {
+                throw new IllegalArgumentException("input " + t.name() + ": only FLOAT32, UINT8 and INT8 inputs are "
+                        + "supported, given " + t.dtype());
             }
             int[] shape = t.shape();
             if (shape.length == 0) {

@@ -2,6 +2,8 @@ package dev.sparse24.runtime;
 
 import dev.sparse24.runtime.spi.Executor;
 
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 
 /**
@@ -9,8 +11,12 @@ import java.nio.FloatBuffer;
  * {@link SparseModel#newSession(SessionOptions)}.
  *
  * <ul>
- *   <li>Inputs and outputs are float32, row-major (NHWC for images), batch first: an input of
- *       shape {@code [-1, 28, 28, 1]} takes {@code batch * 784} floats.</li>
+ *   <li>Inputs and outputs are row-major (NHWC for images), batch first: an input of shape
+ *       {@code [-1, 28, 28, 1]} takes {@code batch * 784} values. Outputs are float32. Each input
+ *       takes the type it declares ({@link TensorInfo#dtype()}): floats for FLOAT32, bytes for
+ *       UINT8 (0-255) and INT8 (-128-127), which are converted to float32 exactly, as the model's
+ *       input cast does. Floats given to a byte input (or bytes to a float one) are refused:
+ *       scaled floats given for raw pixels are a silent accuracy loss, not a run.</li>
  *   <li>{@link #run} is thread-safe: concurrent calls use separate scratch memory.</li>
  *   <li>Direct {@link FloatBuffer}s in native byte order are used in place, without copies.</li>
  *   <li>NaN and infinities in inputs are not checked: they propagate as IEEE float arithmetic
@@ -75,6 +81,7 @@ public final class InferenceSession implements AutoCloseable {
      */
     public float[] run(float[] input, int batch) {
         requireSingle();
+        TypedInputs.requireFloat(model.inputs());
         if (input == null) {
             throw new IllegalArgumentException("input must not be null");
         }
@@ -112,7 +119,54 @@ public final class InferenceSession implements AutoCloseable {
     }
 
     /**
-     * Runs a model with any number of inputs and outputs.
+     * Runs a single-input, single-output model whose input is UINT8 or INT8.
+     *
+     * @param input {@code batch * inputSize} bytes, batch first (UINT8: 0-255 as {@code b & 0xff})
+     * @return {@code batch * outputSize} floats
+     * @throws IllegalArgumentException when the input is not UINT8/INT8, or on a wrong length or
+     *                                  batch (checked before anything is allocated)
+     */
+    public float[] run(byte[] input, int batch) {
+        requireSingle();
+        if (input == null) {
+            throw new IllegalArgumentException("input must not be null");
+        }
+        if (executor.isClosed()) {
+            throw new IllegalStateException("session is closed");
+        }
+        TensorInfo in = model.inputs().get(0);
+        if (in.dtype() == dev.sparse24.graph.DType.FLOAT32) {
+            throw new IllegalArgumentException("input " + in.name() + " is declared FLOAT32: pass floats, not bytes");
+        }
+        long outSize = TypedInputs.outputFloats(model, batch);
+        if (input.length != (long) batch * in.sampleSize()) {
+            throw new IllegalArgumentException("input: expected " + batch + " x " + in.sampleSize() + " = "
+                    + (long) batch * in.sampleSize() + " bytes, given " + input.length);
+        }
+        float[] out = new float[(int) outSize];
+        run(new Buffer[]{ByteBuffer.wrap(input)}, batch, new FloatBuffer[]{FloatBuffer.wrap(out)});
+        return out;
+    }
+
+    /**
+     * Runs a model with inputs of any declared type: a {@link FloatBuffer} for each FLOAT32 input,
+     * a {@link ByteBuffer} (one byte per value) for each UINT8 or INT8 input, read from their
+     * positions (which are not changed).
+     *
+     * @throws IllegalArgumentException on a wrong count, buffer type, size or batch (the message
+     *                                  names the input, its type, expected and given)
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    public void run(Buffer[] inputs, int batch, FloatBuffer[] outputs) {
+        if (executor.isClosed()) {
+            throw new IllegalStateException("session is closed");
+        }
+        executor.run(TypedInputs.toFloat(model.inputs(), inputs, batch), batch, outputs);
+    }
+
+    /**
+     * Runs a model with any number of inputs and outputs, all FLOAT32 (use
+     * {@link #run(Buffer[], int, FloatBuffer[])} for UINT8/INT8 inputs).
      *
      * @param inputs  one buffer per {@link SparseModel#inputs()} entry, in order
      * @param batch   batch items (dimension 0) in every input
@@ -123,6 +177,7 @@ public final class InferenceSession implements AutoCloseable {
      *                                  during the run (see the class comment)
      */
     public void run(FloatBuffer[] inputs, int batch, FloatBuffer[] outputs) {
+        TypedInputs.requireFloat(model.inputs());
         executor.run(inputs, batch, outputs);
     }
 

@@ -7,7 +7,7 @@ import dev.sparse24.graph.FusedActivation;
 import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.GraphTensor;
 import dev.sparse24.graph.Operator;
-import dev.sparse24.graph.ReferenceEvaluator;
+import dev.sparse24.ops.ReferenceEvaluator;
 import dev.sparse24.nn.BatchNormalization;
 import dev.sparse24.nn.Layer;
 import dev.sparse24.nn.Parameter;

@@ -1,5 +1,7 @@
 package dev.sparse24.runtime;
 
+import dev.sparse24.testing.InterruptStorm;
+import dev.sparse24.testing.Outputs;
 import dev.sparse24.testing.TutorialFixture;
 import org.junit.jupiter.api.Test;
 
@@ -38,89 +40,25 @@ class InferenceSessionInterruptTest {
         SessionOptions options = SessionOptions.defaults().withDevice(Device.CPU).withThreads(4).withMaxBatch(8);
         Random r = new Random(11);
         float[][] inputs = new float[BATCHES.length][];
-        float[][] expected = new float[BATCHES.length][];
-        AtomicReference<InferenceSession> current = new AtomicReference<>(model.newSession(options));
-        try (InferenceSession single = model.newSession(options.withThreads(1))) {
+        try (InferenceSession pooled = model.newSession(options);
+             InferenceSession single = model.newSession(options.withThreads(1))) {
             for (int i = 0; i < BATCHES.length; i++) {
                 inputs[i] = InferenceSessionTest.uniform(r, BATCHES[i] * 784);
-                // The reference: the same options, one run at a time on one calling thread. (How
-                // a small batch's GEMM rows are split over workers moves tile boundaries, so
-                // threads=1 agrees only to rounding; that is checked too.)
-                expected[i] = current.get().run(inputs[i], BATCHES[i]);
+                // The storm's reference is the same options, one run at a time on one calling
+                // thread. (How a small batch's GEMM rows are split over workers moves tile
+                // boundaries, so threads=1 agrees only to rounding; that is checked here.)
                 float[] alone = single.run(inputs[i], BATCHES[i]);
-                assertTrue(InferenceSessionTest.relativeError(expected[i], alone) < 1e-5, "batch " + BATCHES[i]);
+                assertTrue(Outputs.relativeError(pooled.run(inputs[i], BATCHES[i]), alone) < 1e-5, "batch " + BATCHES[i]);
             }
         }
-        AtomicLong ok = new AtomicLong();
-        AtomicLong cancelled = new AtomicLong();
-        AtomicLong refused = new AtomicLong();
-        AtomicLong mismatches = new AtomicLong();
-        AtomicLong interrupts = new AtomicLong();
-        AtomicLong closes = new AtomicLong();
-        List<Throwable> unexpected = java.util.Collections.synchronizedList(new ArrayList<>());
-        long end = System.nanoTime() + Long.getLong("sparse24.stress.seconds", SECONDS) * 1_000_000_000L;
-        List<Thread> callers = new ArrayList<>();
-        for (int c = 0; c < CALLERS; c++) {
-            int seed = c;
-            Thread t = new Thread(() -> {
-                Random rc = new Random(seed);
-                while (System.nanoTime() < end) {
-                    int i = rc.nextInt(BATCHES.length);
-                    try {
-                        float[] got = current.get().run(inputs[i], BATCHES[i]);
-                        if (java.util.Arrays.equals(expected[i], got)) {
-                            ok.incrementAndGet();
-                        } else {
-                            mismatches.incrementAndGet();
-                        }
-                    } catch (CancellationException e) {
-                        cancelled.incrementAndGet();
-                        if (!Thread.currentThread().isInterrupted()
-                                || !(e.getCause() instanceof InterruptedException)) {
-                            unexpected.add(new AssertionError("interrupt status lost or no cause", e));
-                        }
-                    } catch (IllegalStateException e) {
-                        if (e.getMessage() != null && e.getMessage().contains("closed")) {
-                            refused.incrementAndGet();
-                        } else {
-                            unexpected.add(e);
-                        }
-                    } catch (RuntimeException | Error e) {
-                        unexpected.add(e);
-                    }
-                    Thread.interrupted(); // an interrupt that landed outside run() is spent here
-                }
-            }, "stress-caller-" + c);
-            callers.add(t);
-            t.start();
+        InterruptStorm.Figures f = InterruptStorm.run(model, options, inputs, BATCHES, CALLERS,
+                Long.getLong("sparse24.stress.seconds", SECONDS) * 1_000_000_000L, null);
+        System.out.println("interrupt stress: " + f.line());
+        if (!f.unexpected().isEmpty()) {
+            throw new AssertionError(f.unexpectedCount() + " unexpected failures (" + f.line() + ")", f.unexpected().get(0));
         }
-        Random chaos = new Random(99);
-        while (System.nanoTime() < end) {
-            Thread.sleep(0, chaos.nextInt(1_000_000));
-            callers.get(chaos.nextInt(CALLERS)).interrupt();
-            interrupts.incrementAndGet();
-            if (chaos.nextInt(40) == 0) {
-                // A close racing runs in flight (some of them just interrupted).
-                InferenceSession old = current.getAndSet(model.newSession(options));
-                old.close();
-                closes.incrementAndGet();
-            }
-        }
-        for (Thread t : callers) {
-            t.join(60_000);
-            assertTrue(!t.isAlive(), t.getName() + " is stuck");
-        }
-        current.get().close();
-        String figures = ok + " ok, " + cancelled + " cancelled, " + refused + " refused after close, "
-                + mismatches + " mismatches, " + interrupts + " interrupts, " + closes + " closes";
-        System.out.println("interrupt stress: " + figures);
-        if (!unexpected.isEmpty()) {
-            AssertionError e = new AssertionError(unexpected.size() + " unexpected failures (" + figures + ")",
-                    unexpected.get(0));
-            throw e;
-        }
-        assertEquals(0, mismatches.get(), figures);
-        assertTrue(ok.get() > 100 && cancelled.get() > 10, "the stress did too little: " + figures);
+        assertEquals(0, f.mismatches(), f.line());
+        assertTrue(f.ok() > 100 && f.cancelled() > 10, "the stress did too little: " + f.line());
     }
 
     @Test

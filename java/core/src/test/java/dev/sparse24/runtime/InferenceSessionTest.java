@@ -1,14 +1,15 @@
 package dev.sparse24.runtime;
 
-import dev.sparse24.testing.TutorialFixture;
 import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.ModelFormatException;
 import dev.sparse24.format.s24.S24Writer;
 import dev.sparse24.graph.DType;
 import dev.sparse24.graph.Graph;
-import dev.sparse24.graph.ReferenceEvaluator;
+import dev.sparse24.ops.ReferenceEvaluator;
 import dev.sparse24.tensor.Tensor;
+import dev.sparse24.testing.Outputs;
 import dev.sparse24.testing.TestData;
+import dev.sparse24.testing.TutorialFixture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,17 +44,6 @@ class InferenceSessionTest {
         tutorial = TutorialFixture.graph(7);
     }
 
-    static double relativeError(float[] got, float[] want) {
-        assertEquals(want.length, got.length, "output length");
-        double diff = 0;
-        double scale = 0;
-        for (int i = 0; i < want.length; i++) {
-            diff = Math.max(diff, Math.abs((double) got[i] - want[i]));
-            scale = Math.max(scale, Math.abs(want[i]));
-        }
-        return diff / Math.max(scale, 1e-30);
-    }
-
     static float[] uniform(Random r, int n) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
@@ -76,7 +66,7 @@ class InferenceSessionTest {
                 float[] x = uniform(r, batch * in.sampleSize());
                 float[] got = session.run(x, batch);
                 float[] want = reference(model.graph(), in, x, batch);
-                double err = relativeError(got, want);
+                double err = Outputs.relativeError(got, want);
                 assertTrue(err < TOLERANCE, model + " batch " + batch + ": relative error " + err);
             }
         }

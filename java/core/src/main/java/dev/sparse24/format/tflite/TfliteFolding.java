@@ -11,6 +11,7 @@ import dev.sparse24.graph.Operator;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,6 +45,8 @@ final class TfliteFolding {
     private final float[][] floats;
     private final int[][] ints;
     private final boolean[] produced;
+    /** Graph inputs that are folded input casts: cast output -> the declared input tensor. */
+    private final Map<Integer, Integer> castInputs = new HashMap<>();
 
     /**
      * @param graphInputs the subgraph's inputs; a folded input CAST replaces its entry in place
@@ -57,6 +60,14 @@ final class TfliteFolding {
         floats = tensors.floats;
         ints = tensors.ints;
         produced = tensors.produced;
+    }
+
+    /**
+     * The tensor a graph input was cast from when the input is a folded input CAST (its name and
+     * type are what callers see), else {@code t} itself.
+     */
+    int declaredInput(int t) {
+        return castInputs.getOrDefault(t, t);
     }
 
     /**
@@ -98,10 +109,17 @@ final class TfliteFolding {
                     ints[o] = ints[x].clone();
                 } else if (Arrays.stream(graphInputs).anyMatch(g -> g == x) && types[o] == DType.FLOAT32
                         && Arrays.equals(shapes[x], shapes[o])) {
-                    // Input cast (e.g. uint8 pixels to float): callers pass the float values.
+                    // Input cast (e.g. uint8 pixels to float): the graph input becomes the cast's output,
+                    // keeping the input's name and declared type; the runtime takes values of that type
+                    // and converts them exactly as CAST does (every op computes in float32).
+                    if (types[x] != DType.FLOAT32 && types[x] != DType.UINT8 && types[x] != DType.INT8) {
+                        throw new ModelFormatException(where + ": graph input " + x + " (" + names[x] + ") is "
+                                + tensors.typeName(x) + "; only uint8, int8 or float32 inputs can be cast to float32");
+                    }
                     for (int g = 0; g < graphInputs.length; g++) {
                         if (graphInputs[g] == x) {
                             graphInputs[g] = o;
+                            castInputs.put(o, x);
                         }
                     }
                     produced[o] = true;

@@ -218,6 +218,11 @@ final class TfliteImport {
         try {
             for (int g = 0; g < ins.length; g++) {
                 ins[g] = renumber(graphInputs[g], newIndex, tensors, weightOf);
+                int declared = folding.declaredInput(graphInputs[g]);
+                if (declared != graphInputs[g]) {
+                    // A folded input CAST: callers see the declared input (its name, its type).
+                    tensors.set(ins[g], GraphTensor.activation(names[declared], shapes[graphInputs[g]], types[declared]));
+                }
             }
             for (Operator op : kept) {
                 int[] oi = op.inputs();

@@ -5,6 +5,7 @@ import com.google.flatbuffers.FlatBufferBuilder;
 import dev.sparse24.format.tflite.fb.AddOptions;
 import dev.sparse24.format.tflite.fb.Buffer;
 import dev.sparse24.format.tflite.fb.BuiltinOptions;
+import dev.sparse24.format.tflite.fb.CastOptions;
 import dev.sparse24.format.tflite.fb.Conv2DOptions;
 import dev.sparse24.format.tflite.fb.DepthwiseConv2DOptions;
 import dev.sparse24.format.tflite.fb.FullyConnectedOptions;
@@ -71,6 +72,20 @@ public final class TfliteWriter {
         FlatBufferBuilder b = new FlatBufferBuilder(1 << 16);
         List<GraphTensor> tensors = new ArrayList<>(graph.tensors());
         List<Operator> ops = new ArrayList<>();
+        // A uint8/int8 graph input is written as the converter writes one: the input tensor of its
+        // type and a CAST to a float32 tensor that the operators read (the reader folds it back).
+        int[] subgraphInputs = graph.inputs();
+        List<int[]> casts = new ArrayList<>(); // {input, float copy, input type code}
+        for (int g = 0; g < subgraphInputs.length; g++) {
+            GraphTensor in = graph.tensor(subgraphInputs[g]);
+            if (in.dtype() != DType.FLOAT32) {
+                int floatCopy = subgraphInputs[g];
+                tensors.set(floatCopy, GraphTensor.activation(in.name() + "/cast", in.shape(), DType.FLOAT32));
+                tensors.add(in);
+                subgraphInputs[g] = tensors.size() - 1;
+                casts.add(new int[]{subgraphInputs[g], floatCopy, in.dtype().tfliteCode()});
+            }
+        }
         // RESHAPE gets its target as an int32 constant input too, as the converter writes it.
         for (Operator op : graph.operators()) {
             if (op.type() == OpType.RESHAPE && op.inputs().length == 1) {
@@ -107,24 +122,33 @@ public final class TfliteWriter {
             tensorOffsets[i] = tensor(b, tensors.get(i), tensorBuffer[i]);
         }
 
-        List<OpType> codes = new ArrayList<>();
-        int[] opOffsets = new int[ops.size()];
+        // Builtin codes in first-use order; the input casts run first.
+        List<Integer> codes = new ArrayList<>();
+        int[] opOffsets = new int[casts.size() + ops.size()];
+        for (int k = 0; k < casts.size(); k++) {
+            int[] c = casts.get(k);
+            if (!codes.contains(TfliteFolding.CAST)) {
+                codes.add(TfliteFolding.CAST);
+            }
+            opOffsets[k] = cast(b, c[0], c[1], (byte) c[2], codes.indexOf(TfliteFolding.CAST));
+        }
         for (int k = 0; k < ops.size(); k++) {
             Operator op = ops.get(k);
-            if (!codes.contains(op.type())) {
-                codes.add(op.type());
+            int code = op.type().tfliteCode();
+            if (!codes.contains(code)) {
+                codes.add(code);
             }
-            opOffsets[k] = operator(b, op, codes.indexOf(op.type()));
+            opOffsets[casts.size() + k] = operator(b, op, codes.indexOf(code));
         }
         int[] codeOffsets = new int[codes.size()];
         for (int i = 0; i < codes.size(); i++) {
-            int code = codes.get(i).tfliteCode();
+            int code = codes.get(i);
             // Old readers look only at the deprecated byte, new ones at builtin_code: fill both.
             codeOffsets[i] = OperatorCode.createOperatorCode(b, (byte) Math.min(code, 127), 0, 1, code);
         }
 
         int sgTensors = SubGraph.createTensorsVector(b, tensorOffsets);
-        int sgInputs = SubGraph.createInputsVector(b, graph.inputs());
+        int sgInputs = SubGraph.createInputsVector(b, subgraphInputs);
         int sgOutputs = SubGraph.createOutputsVector(b, graph.outputs());
         int sgOps = SubGraph.createOperatorsVector(b, opOffsets);
         int sgName = b.createString("main");
@@ -216,6 +240,20 @@ public final class TfliteWriter {
             dev.sparse24.format.tflite.fb.Tensor.addShapeSignature(b, signature);
         }
         return dev.sparse24.format.tflite.fb.Tensor.endTensor(b);
+    }
+
+    /** A CAST from a graph input of type {@code inType} to its float32 copy. */
+    private static int cast(FlatBufferBuilder b, int input, int output, byte inType, int opcodeIndex) {
+        int options = CastOptions.createCastOptions(b, inType, (byte) DType.FLOAT32.tfliteCode());
+        int inputs = dev.sparse24.format.tflite.fb.Operator.createInputsVector(b, new int[]{input});
+        int outputs = dev.sparse24.format.tflite.fb.Operator.createOutputsVector(b, new int[]{output});
+        dev.sparse24.format.tflite.fb.Operator.startOperator(b);
+        dev.sparse24.format.tflite.fb.Operator.addOpcodeIndex(b, opcodeIndex);
+        dev.sparse24.format.tflite.fb.Operator.addInputs(b, inputs);
+        dev.sparse24.format.tflite.fb.Operator.addOutputs(b, outputs);
+        dev.sparse24.format.tflite.fb.Operator.addBuiltinOptionsType(b, BuiltinOptions.CastOptions);
+        dev.sparse24.format.tflite.fb.Operator.addBuiltinOptions(b, options);
+        return dev.sparse24.format.tflite.fb.Operator.endOperator(b);
     }
 
     private static int operator(FlatBufferBuilder b, Operator op, int opcodeIndex) {

@@ -43,7 +43,7 @@ final class BiasActivation {
             // itself, and the buffer views own no memory.
             FloatPointer y = new FloatPointer(ys).position(c0);
             FloatPointer b0 = nativeBiasValues == null ? null : new FloatPointer(nativeBiasValues).position(c0);
-            NativeGemm24.s24_bias_act(y, n, c1 - c0, o, b0, javaActivation.tfliteCode());
+            NativeSparseGemm.s24_bias_act(y, n, c1 - c0, o, b0, javaActivation.tfliteCode());
             return;
         }
         applyJava(ys, n, c0, c1);

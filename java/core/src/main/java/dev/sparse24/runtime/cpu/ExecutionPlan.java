@@ -113,9 +113,9 @@ final class ExecutionPlan {
         return switch (op.type()) {
             case FULLY_CONNECTED, CONV_2D -> new GemmStep(graph, op, shapes, isa, maxBatch);
             case DEPTHWISE_CONV_2D -> new JavaSteps.Depthwise(graph, op, shapes);
-            case MAX_POOL_2D, AVERAGE_POOL_2D -> new JavaSteps.Pool(op, shapes);
-            case SOFTMAX -> new JavaSteps.Softmax(op, shapes);
-            case MEAN -> new JavaSteps.Mean(graph, op, shapes);
+            case MAX_POOL_2D, AVERAGE_POOL_2D -> new JavaSteps.Pool(op, shapes, isa);
+            case SOFTMAX -> new JavaSteps.SoftmaxStep(op, shapes);
+            case MEAN -> new JavaSteps.MeanStep(graph, op, shapes);
             case ADD, MUL -> new JavaSteps.Binary(graph, op, shapes);
             case RELU, RELU6, LOGISTIC, TANH -> new JavaSteps.Unary(op, shapes);
             case RESHAPE -> op.options().activation() == FusedActivation.NONE ? null : new JavaSteps.Copy(op, shapes);

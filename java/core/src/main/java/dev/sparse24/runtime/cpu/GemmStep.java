@@ -7,6 +7,7 @@ import dev.sparse24.graph.OpOptions;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
 import dev.sparse24.graph.ShapeInference;
+import dev.sparse24.ops.ConvGeometry;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 
@@ -54,7 +55,6 @@ final class GemmStep implements PlanStep {
      * on their Java twins too.
      */
     GemmStep(Graph graph, Operator op, ShapeInference shapes, Isa isa, int maxBatch) {
-        int h, w, c, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft;
         this.in = op.input(0);
         this.out = op.output(0);
         this.conv = op.type() == OpType.CONV_2D;
@@ -62,28 +62,16 @@ final class GemmStep implements PlanStep {
         int[] ws = weights.shape();
         OpOptions opt = op.options();
         int[] s = shapes.shape(in);
+        ConvGeometry g = null;
         if (conv) {
-            h = s[1];
-            w = s[2];
-            c = s[3];
-            kh = ws[1];
-            kw = ws[2];
-            int[] os = shapes.shape(out);
-            oh = os[1];
-            ow = os[2];
-            strideH = opt.strideH();
-            strideW = opt.strideW();
-            dilationH = opt.dilationH();
-            dilationW = opt.dilationW();
-            padTop = opt.padding().padBefore(h, (kh - 1) * dilationH + 1, strideH);
-            padLeft = opt.padding().padBefore(w, (kw - 1) * dilationW + 1, strideW);
-            k = kh * kw * c;
-            direct = kh == 1 && kw == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0
-                    && oh == h && ow == w;
+            g = ConvGeometry.of(opt, s, ws[1], ws[2], ws[0]);
+            oh = g.oh();
+            ow = g.ow();
+            k = g.kh() * g.kw() * g.c();
+            direct = g.kh() == 1 && g.kw() == 1 && g.sh() == 1 && g.sw() == 1 && g.padTop() == 0 && g.padLeft() == 0
+                    && oh == g.h() && ow == g.w();
         } else {
-            h = w = c = kh = kw = oh = ow = 1;
-            strideH = strideW = dilationH = dilationW = 1;
-            padTop = padLeft = 0;
+            oh = ow = 1;
             k = ws[1];
             direct = true;
         }
@@ -111,8 +99,7 @@ final class GemmStep implements PlanStep {
         // im2col and bias/activation in C (conv_helpers.h) unless on the forced Java fallback.
         boolean nativeHelpers = isa != Isa.JAVA && NativeLibrary.available();
         finish = new BiasActivation(o, b, act, nativeHelpers);
-        im2col = direct ? null : new Im2col(h, w, c, kh, kw, oh, ow, strideH, strideW, dilationH, dilationW,
-                padTop, padLeft, nativeHelpers);
+        im2col = direct ? null : new Im2col(g, nativeHelpers);
     }
 
     /** Whether the weights run through the 2:4 kernels. */

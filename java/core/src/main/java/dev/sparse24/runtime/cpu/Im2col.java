@@ -1,5 +1,6 @@
 package dev.sparse24.runtime.cpu;
 
+import dev.sparse24.ops.ConvGeometry;
 import org.bytedeco.javacpp.FloatPointer;
 
 import java.nio.FloatBuffer;
@@ -15,22 +16,22 @@ final class Im2col {
     private final int k;
     private final boolean nativeHelpers;
 
-    Im2col(int h, int w, int c, int kh, int kw, int oh, int ow, int strideH, int strideW, int dilationH,
-           int dilationW, int padTop, int padLeft, boolean nativeHelpers) {
-        this.h = h;
-        this.w = w;
-        this.c = c;
-        this.kh = kh;
-        this.kw = kw;
-        this.oh = oh;
-        this.ow = ow;
-        this.strideH = strideH;
-        this.strideW = strideW;
-        this.dilationH = dilationH;
-        this.dilationW = dilationW;
-        this.padTop = padTop;
-        this.padLeft = padLeft;
-        this.k = kh * kw * c;
+    Im2col(ConvGeometry g, boolean nativeHelpers) {
+        // Unpacked once: the loops below read these per tap.
+        h = g.h();
+        w = g.w();
+        c = g.c();
+        kh = g.kh();
+        kw = g.kw();
+        oh = g.oh();
+        ow = g.ow();
+        strideH = g.sh();
+        strideW = g.sw();
+        dilationH = g.dh();
+        dilationW = g.dw();
+        padTop = g.padTop();
+        padLeft = g.padLeft();
+        k = kh * kw * c;
         this.nativeHelpers = nativeHelpers;
     }
 
@@ -47,7 +48,7 @@ final class Im2col {
         if ((long) (lastImage + 1) * imageSize > x.capacity() || (long) n * k > dst.capacity() || r0 < 0 || n < 1) {
             throw new IllegalStateException("im2col rows [" + r0 + ", " + (r0 + n) + ") outside the buffers");
         }
-        NativeGemm24.s24_im2col(new FloatPointer(Frame.slice(x, 0, (lastImage + 1) * imageSize)), h, w, c, kh, kw,
+        NativeSparseGemm.s24_im2col(new FloatPointer(Frame.slice(x, 0, (lastImage + 1) * imageSize)), h, w, c, kh, kw,
                 oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft, r0, n,
                 new FloatPointer(Frame.slice(dst, 0, n * k)));
     }

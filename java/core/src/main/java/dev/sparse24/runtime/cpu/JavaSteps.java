@@ -2,17 +2,27 @@ package dev.sparse24.runtime.cpu;
 
 import dev.sparse24.graph.FusedActivation;
 import dev.sparse24.graph.Graph;
-import dev.sparse24.graph.OpOptions;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
 import dev.sparse24.graph.ShapeInference;
+import dev.sparse24.ops.ConvGeometry;
+import dev.sparse24.ops.DepthwiseConvolution;
+import dev.sparse24.ops.Elementwise;
+import dev.sparse24.ops.Mean;
+import dev.sparse24.ops.PoolGeometry;
+import dev.sparse24.ops.Pooling;
+import dev.sparse24.ops.Softmax;
+
+import org.bytedeco.javacpp.FloatPointer;
 
 import java.nio.FloatBuffer;
 
 /**
- * The operators that run in plain Java: they are a small share of a model's time (no GEMM),
- * so they follow {@link dev.sparse24.graph.ReferenceEvaluator}'s arithmetic closely rather than
- * being tuned. Each reads its input view and writes its output view for items [0, batch).
+ * The operators that run in plain Java: they are a small share of a model's time (no GEMM), so
+ * they run the one implementation of each op in {@code dev.sparse24.ops} - the same code the
+ * reference evaluator runs - on heap copies of their views (element-wise access to the direct
+ * buffers costs more than the copies). Each reads its input view and writes its output view for
+ * items [0, batch).
  */
 final class JavaSteps {
     private JavaSteps() {
@@ -28,149 +38,94 @@ final class JavaSteps {
         }
     }
 
-    /** MAX_POOL_2D / AVERAGE_POOL_2D: padded cells are ignored (average over cells inside). */
+    /** The first {@code n} values of {@code x} as a heap array. */
+    private static float[] read(FloatBuffer x, int n) {
+        float[] a = new float[n];
+        x.get(0, a);
+        return a;
+    }
+
+    /**
+     * MAX_POOL_2D / AVERAGE_POOL_2D: in C ({@code s24_pool}, conv_helpers.h; the JVM's max loop
+     * does not vectorise because of Math.max's NaN rules) unless on the Java fallback or with a
+     * fused TANH, else {@link Pooling} one image at a time.
+     */
     static final class Pool implements PlanStep {
-        private final int in, out, h, w, c, oh, ow, fh, fw, sh, sw, padTop, padLeft;
+        private final int in, out;
+        private final PoolGeometry g;
         private final boolean max;
         private final FusedActivation act;
+        private final boolean nativePool;
 
-        Pool(Operator op, ShapeInference shapes) {
+        Pool(Operator op, ShapeInference shapes, Isa isa) {
             in = op.input(0);
             out = op.output(0);
-            int[] s = shapes.shape(in);
-            int[] os = shapes.shape(out);
-            OpOptions o = op.options();
-            h = s[1];
-            w = s[2];
-            c = s[3];
-            oh = os[1];
-            ow = os[2];
-            fh = o.filterH();
-            fw = o.filterW();
-            sh = o.strideH();
-            sw = o.strideW();
-            padTop = o.padding().padBefore(h, fh, sh);
-            padLeft = o.padding().padBefore(w, fw, sw);
+            g = PoolGeometry.of(op.options(), shapes.shape(in));
             max = op.type() == OpType.MAX_POOL_2D;
-            act = o.activation();
+            act = op.options().activation();
+            nativePool = isa != Isa.JAVA && act != FusedActivation.TANH && NativeLibrary.available();
         }
 
         @Override
         public void run(Frame f, int batch) {
             FloatBuffer x = f.values[in];
             FloatBuffer y = f.values[out];
-            // One image at a time through heap arrays, channels innermost: element-wise access to
-            // the direct buffers cost more than the comparisons.
-            float[] src = new float[h * w * c];
-            float[] dst = new float[oh * ow * c];
-            float[] acc = new float[c];
+            if (nativePool) {
+                // Exact slices: the kernel reads batch images and writes batch images, no more.
+                NativeSparseGemm.s24_pool(new FloatPointer(Frame.slice(x, 0, batch * g.inputSize())), batch, g.h(), g.w(),
+                        g.c(), g.oh(), g.ow(), g.fh(), g.fw(), g.sh(), g.sw(), g.padTop(), g.padLeft(), max ? 1 : 0,
+                        act.tfliteCode(), new FloatPointer(Frame.slice(y, 0, batch * g.outputSize())));
+                return;
+            }
+            float[] src = new float[g.inputSize()];
+            float[] dst = new float[g.outputSize()];
             for (int b = 0; b < batch; b++) {
-                x.get(b * h * w * c, src);
-                for (int oy = 0; oy < oh; oy++) {
-                    int y0 = Math.max(oy * sh - padTop, 0);
-                    int y1 = Math.min(oy * sh - padTop + fh, h);
-                    for (int ox = 0; ox < ow; ox++) {
-                        int x0 = Math.max(ox * sw - padLeft, 0);
-                        int x1 = Math.min(ox * sw - padLeft + fw, w);
-                        int count = (y1 - y0) * (x1 - x0);
-                        java.util.Arrays.fill(acc, max ? Float.NEGATIVE_INFINITY : 0f);
-                        for (int iy = y0; iy < y1; iy++) {
-                            for (int ix = x0; ix < x1; ix++) {
-                                int base = (iy * w + ix) * c;
-                                if (max) {
-                                    for (int ch = 0; ch < c; ch++) {
-                                        acc[ch] = Math.max(acc[ch], src[base + ch]);  // NaN-propagating
-                                    }
-                                } else {
-                                    for (int ch = 0; ch < c; ch++) {
-                                        acc[ch] += src[base + ch];
-                                    }
-                                }
-                            }
-                        }
-                        int d = (oy * ow + ox) * c;
-                        for (int ch = 0; ch < c; ch++) {
-                            dst[d + ch] = act.apply(max ? acc[ch] : count <= 0 ? 0f : acc[ch] / count);
-                        }
-                    }
-                }
-                y.put(b * oh * ow * c, dst);
+                x.get(b * src.length, src);
+                Pooling.pool(max, g, act, src, 0, dst, 0, 1);
+                y.put(b * dst.length, dst);
             }
         }
     }
 
-    /** DEPTHWISE_CONV_2D: output channel {@code ch*M+m} reads input channel {@code ch}. */
+    /** DEPTHWISE_CONV_2D ({@link DepthwiseConvolution}), one image at a time. */
     static final class Depthwise implements PlanStep {
-        private final int in, out, h, w, c, oh, ow, oc, kh, kw, sh, sw, dh, dw, padTop, padLeft, multiplier;
+        private final int in, out;
+        private final ConvGeometry g;
         private final float[] weights;  // [KH, KW, OC]
         private final float[] bias;
         private final FusedActivation act;
 
-        Depthwise(Graph g, Operator op, ShapeInference shapes) {
+        Depthwise(Graph graph, Operator op, ShapeInference shapes) {
             in = op.input(0);
             out = op.output(0);
-            int[] s = shapes.shape(in);
-            int[] os = shapes.shape(out);
-            int[] ws = g.tensor(op.input(1)).shape();
-            OpOptions o = op.options();
-            h = s[1];
-            w = s[2];
-            c = s[3];
-            oh = os[1];
-            ow = os[2];
-            oc = os[3];
-            kh = ws[1];
-            kw = ws[2];
-            sh = o.strideH();
-            sw = o.strideW();
-            dh = o.dilationH();
-            dw = o.dilationW();
-            padTop = o.padding().padBefore(h, (kh - 1) * dh + 1, sh);
-            padLeft = o.padding().padBefore(w, (kw - 1) * dw + 1, sw);
-            multiplier = oc / c;
-            weights = g.tensor(op.input(1)).floatValues();
-            bias = op.input(2) >= 0 ? g.tensor(op.input(2)).floatValues() : null;
-            act = o.activation();
+            int[] ws = graph.tensor(op.input(1)).shape();
+            g = ConvGeometry.of(op.options(), shapes.shape(in), ws[1], ws[2], shapes.shape(out)[3]);
+            weights = graph.tensor(op.input(1)).floatValues();
+            bias = op.input(2) >= 0 ? graph.tensor(op.input(2)).floatValues() : null;
+            act = op.options().activation();
         }
 
         @Override
         public void run(Frame f, int batch) {
             FloatBuffer x = f.values[in];
             FloatBuffer y = f.values[out];
+            float[] src = new float[g.inputSize()];
+            float[] dst = new float[g.outputSize()];
             for (int b = 0; b < batch; b++) {
-                for (int oy = 0; oy < oh; oy++) {
-                    for (int ox = 0; ox < ow; ox++) {
-                        int dst = ((b * oh + oy) * ow + ox) * oc;
-                        for (int fo = 0; fo < oc; fo++) {
-                            int ch = fo / multiplier;
-                            float acc = 0f;
-                            for (int i = 0; i < kh; i++) {
-                                int iy = oy * sh + i * dh - padTop;
-                                if (iy < 0 || iy >= h) {
-                                    continue;
-                                }
-                                for (int j = 0; j < kw; j++) {
-                                    int ix = ox * sw + j * dw - padLeft;
-                                    if (ix >= 0 && ix < w) {
-                                        acc += x.get(((b * h + iy) * w + ix) * c + ch) * weights[(i * kw + j) * oc + fo];
-                                    }
-                                }
-                            }
-                            y.put(dst + fo, act.apply(acc + (bias != null ? bias[fo] : 0f)));
-                        }
-                    }
-                }
+                x.get(b * src.length, src);
+                DepthwiseConvolution.run(g, weights, bias, act, src, 0, dst, 0, 1);
+                y.put(b * dst.length, dst);
             }
         }
     }
 
-    /** SOFTMAX along the last axis, {@code exp(beta (x - max))} in double. */
-    static final class Softmax implements PlanStep {
+    /** SOFTMAX along the last axis ({@link Softmax}). */
+    static final class SoftmaxStep implements PlanStep {
         private final int in, out, depth, sample;
         private final float beta;
         private final FusedActivation act;
 
-        Softmax(Operator op, ShapeInference shapes) {
+        SoftmaxStep(Operator op, ShapeInference shapes) {
             in = op.input(0);
             out = op.output(0);
             int[] s = shapes.shape(in);
@@ -182,48 +137,25 @@ final class JavaSteps {
 
         @Override
         public void run(Frame f, int batch) {
-            FloatBuffer x = f.values[in];
-            FloatBuffer y = f.values[out];
             int n = batch * sample;
-            for (int row = 0; row < n; row += depth) {
-                float max = Float.NEGATIVE_INFINITY;
-                for (int i = 0; i < depth; i++) {
-                    max = Math.max(max, x.get(row + i));
-                }
-                double sum = 0;
-                for (int i = 0; i < depth; i++) {
-                    double e = Math.exp((x.get(row + i) - max) * (double) beta);
-                    y.put(row + i, (float) e);
-                    sum += e;
-                }
-                for (int i = 0; i < depth; i++) {
-                    y.put(row + i, (float) (y.get(row + i) / sum));
-                }
-            }
-            JavaSteps.activate(y, n, act);
+            float[] v = read(f.values[in], n);
+            Softmax.rows(v, v, 0, n, depth, beta, act);
+            f.values[out].put(0, v);
         }
     }
 
-    /** MEAN over constant non-batch axes, summed in double. */
-    static final class Mean implements PlanStep {
+    /** MEAN over constant non-batch axes ({@link Mean}). */
+    static final class MeanStep implements PlanStep {
         private final int in, out, sample, outSample;
         private final int[] s;
         private final boolean[] reduce;
-        private final long count;
         private final FusedActivation act;
 
-        Mean(Graph g, Operator op, ShapeInference shapes) {
+        MeanStep(Graph g, Operator op, ShapeInference shapes) {
             in = op.input(0);
             out = op.output(0);
             s = shapes.shape(in);
             reduce = ShapeInference.reducedAxes(s, g.tensor(op.input(1)).intValues());
-            long n = 1;
-            for (int d = 0; d < s.length; d++) {
-                if (reduce[d]) {
-                    n *= s[d];
-                }
-            }
-            count = n;
             sample = shapes.sampleSize(in);
             outSample = shapes.sampleSize(out);
             act = op.options().activation();
@@ -231,27 +163,9 @@ final class JavaSteps {
 
         @Override
         public void run(Frame f, int batch) {
-            FloatBuffer x = f.values[in];
-            FloatBuffer y = f.values[out];
-            double[] sums = new double[outSample];
-            int[] idx = new int[s.length];
-            for (int b = 0; b < batch; b++) {
-                java.util.Arrays.fill(sums, 0);
-                java.util.Arrays.fill(idx, 0);
-                for (int i = 0; i < sample; i++) {
-                    int o = 0;
-                    for (int d = 1; d < s.length; d++) {
-                        o = o * (reduce[d] ? 1 : s[d]) + (reduce[d] ? 0 : idx[d]);
-                    }
-                    sums[o] += x.get(b * sample + i);
-                    for (int d = s.length - 1; d >= 1 && ++idx[d] == s[d]; d--) {
-                        idx[d] = 0;
-                    }
-                }
-                for (int i = 0; i < outSample; i++) {
-                    y.put(b * outSample + i, act.apply((float) (sums[i] / count)));
-                }
-            }
+            float[] y = new float[batch * outSample];
+            Mean.run(s, reduce, act, read(f.values[in], batch * sample), y, batch);
+            f.values[out].put(0, y);
         }
     }
 
@@ -277,7 +191,7 @@ final class JavaSteps {
         }
     }
 
-    /** RELU, RELU6, LOGISTIC, TANH as operators. */
+    /** RELU, RELU6, LOGISTIC, TANH as operators ({@link Elementwise#unary}). */
     static final class Unary implements PlanStep {
         private final int in, out, sample;
         private final OpType type;
@@ -293,18 +207,10 @@ final class JavaSteps {
 
         @Override
         public void run(Frame f, int batch) {
-            FloatBuffer x = f.values[in];
-            FloatBuffer y = f.values[out];
-            for (int i = 0, n = batch * sample; i < n; i++) {
-                float v = x.get(i);
-                float r = switch (type) {
-                    case RELU -> v > 0 ? v : 0f;
-                    case RELU6 -> Math.min(Math.max(v, 0f), 6f);
-                    case LOGISTIC -> (float) (1.0 / (1.0 + Math.exp(-v)));
-                    default -> (float) Math.tanh(v);
-                };
-                y.put(i, act.apply(r));
-            }
+            int n = batch * sample;
+            float[] v = read(f.values[in], n);
+            Elementwise.unary(type, act, v, v, n);
+            f.values[out].put(0, v);
         }
     }
 
@@ -359,7 +265,7 @@ final class JavaSteps {
         }
 
         private float apply(float x, float y) {
-            return act.apply(mul ? x * y : x + y);
+            return Elementwise.binary(mul, act, x, y);
         }
 
         @Override
@@ -387,35 +293,33 @@ final class JavaSteps {
             }
         }
 
+        /** Any other broadcast: the reference's ({@link Elementwise#broadcast}) on heap copies. */
         private void general(Frame f, int batch, FloatBuffer y) {
-            int rank = os.length;
             int[] ob = os.clone();
             ob[0] = batch;
             int[] ab = as.clone();
             int[] bb = bs.clone();
+            float[] va = constA;
+            float[] vb = constB;
             if (constA == null) {
                 ab[0] = batch;
+                va = read(f.values[a], size(ab));
             }
             if (constB == null) {
                 bb[0] = batch;
+                vb = read(f.values[b], size(bb));
             }
-            FloatBuffer xa = constA == null ? f.values[a] : null;
-            FloatBuffer xb = constB == null ? f.values[b] : null;
-            int[] idx = new int[rank];
-            for (int i = 0, n = batch * outSample; i < n; i++) {
-                int ia = 0;
-                int ib = 0;
-                for (int d = 0; d < rank; d++) {
-                    ia = ia * ab[d] + (ab[d] == 1 ? 0 : idx[d]);
-                    ib = ib * bb[d] + (bb[d] == 1 ? 0 : idx[d]);
-                }
-                float va = xa != null ? xa.get(ia) : constA[ia];
-                float vb = xb != null ? xb.get(ib) : constB[ib];
-                y.put(i, apply(va, vb));
-                for (int d = rank - 1; d >= 0 && ++idx[d] == ob[d]; d--) {
-                    idx[d] = 0;
-                }
+            float[] r = new float[batch * outSample];
+            Elementwise.broadcast(mul, act, va, ab, vb, bb, r, ob);
+            y.put(0, r);
+        }
+
+        private static int size(int[] s) {
+            int n = 1;
+            for (int d : s) {
+                n *= d;
             }
+            return n;
         }
     }
 }

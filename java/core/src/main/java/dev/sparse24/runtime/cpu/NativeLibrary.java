@@ -19,8 +19,8 @@ final class NativeLibrary {
         Isa isa = Isa.JAVA;
         String failure = null;
         try {
-            Loader.load(NativeGemm24.class);
-            isa = Isa.fromNativeLevel(NativeGemm24.s24_cpu_isa());
+            Loader.load(NativeSparseGemm.class);
+            isa = Isa.fromNativeLevel(NativeSparseGemm.s24_cpu_isa());
             isa = capped(isa, System.getProperty("sparse24.cpu.isa"));
         } catch (LinkageError | RuntimeException e) {
             failure = e.toString();

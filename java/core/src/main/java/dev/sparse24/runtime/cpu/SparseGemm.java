@@ -16,7 +16,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       cols = input features); X [batch, cols] and Y [batch, rows], row-major, so NHWC
  *       activations (and im2col patches with the channel fastest) feed it directly.</li>
  *   <li>The weights are re-packed once, here, into the kernels' off-heap layout
- *       ({@link SparseGemmPacking}: kept values plus 2-bit indices, native/gemm24_common.h); the
+ *       ({@link SparseGemmPacking}: kept values plus 2-bit indices, native/sparse_gemm_common.h); the
  *       portable format is not changed. This class picks the kernel and checks every call; the
  *       plain-Java fallback is {@link SparseGemmReference}.</li>
  *   <li>One call picks the kernel by batch size ({@link Strategy#AUTO}): up to 8 items, the
@@ -217,7 +217,7 @@ public final class SparseGemm implements AutoCloseable {
     }
 
     private void callNative(FloatPointer x, int batch, FloatPointer y, int r0, int r1) {
-        int rc = NativeGemm24.s24_gemm(isa.nativeLevel(), strategy.code, packed.values, packed.indices,
+        int rc = NativeSparseGemm.s24_gemm(isa.nativeLevel(), strategy.code, packed.values, packed.indices,
                 packed.blockedValues, packed.blockedIndices, rows(), cols(), kp, x, batch, cols(), nativeBias, activation.tfliteCode(), y, rows(), r0, r1);
         if (rc == -2) {
             throw new OutOfMemoryError("native scratch for the sparse GEMM (batch " + batch + ")");

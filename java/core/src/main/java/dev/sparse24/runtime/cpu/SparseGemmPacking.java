@@ -5,7 +5,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 
 /**
- * 2:4 weights in the native kernels' off-heap layout (native/gemm24_common.h), made once per
+ * 2:4 weights in the native kernels' off-heap layout (native/sparse_gemm_common.h), made once per
  * layer by {@link SparseGemm}: row-major kept values and index words for every kernel, plus -
  * when the broadcast kernels will run - a K-blocked copy of both. Owns that native memory until
  * {@link #close()}.
@@ -72,7 +72,7 @@ final class SparseGemmPacking {
 
     /**
      * The K-blocked copy of the packed weights that the broadcast kernels read
-     * (gemm24_common.h): blocks of two 32-column windows, each holding every row's 32 kept
+     * (sparse_gemm_common.h): blocks of two 32-column windows, each holding every row's 32 kept
      * values ({@code bv [blocks, rows, 32]}) and two index words ({@code bix [blocks, rows, 2]});
      * the second half of a last block of an odd window count stays zero and is never read.
      */

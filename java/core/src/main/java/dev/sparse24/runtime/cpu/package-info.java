@@ -17,10 +17,10 @@
  * {@link dev.sparse24.runtime.cpu.SparseGemm} (kernel choice and checked calls),
  * {@code SparseGemmPacking} (the weights in the kernels' layout),
  * {@link dev.sparse24.runtime.cpu.SparseGemmReference} (plain-Java reference: the oracle of the
- * tests and the fallback when the native library cannot load). The native side names the same
- * operation {@code gemm24} (files {@code native/gemm24_*.h}, entry point {@code s24_gemm},
- * bound by {@code NativeGemm24}, whose name is also that of the JNI library
- * {@code libjniNativeGemm24.so}); the CUDA side ({@code cuda/}, {@code runtime.cuda}) names it
- * {@code spmm} / {@code SparseGemmPlan} today and is renamed by its own work.
+ * tests and the fallback when the native library cannot load). The native side carries the same
+ * name: files {@code native/sparse_gemm_*.h}, entry point {@code s24_gemm}, bound by
+ * {@code NativeSparseGemm} (also the name of the JNI library {@code libjniNativeSparseGemm.so});
+ * so does the CUDA side: {@code cuda/sparse_gemm_*.cu}, kernels {@code s24_sparse_gemm_*},
+ * planned by {@code runtime.cuda.SparseGemmPlan}.
  */
 package dev.sparse24.runtime.cpu;

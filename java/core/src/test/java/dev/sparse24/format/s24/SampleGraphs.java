@@ -1,6 +1,5 @@
 package dev.sparse24.format.s24;
 
-import dev.sparse24.testing.RandomWeights;
 import dev.sparse24.format.ModelMetadata;
 import dev.sparse24.graph.DType;
 import dev.sparse24.graph.FusedActivation;
@@ -14,6 +13,8 @@ import dev.sparse24.prune.ConstantSparsity;
 import dev.sparse24.prune.PruningParams;
 import dev.sparse24.sparse.CompressedWeights;
 import dev.sparse24.tensor.Tensor;
+import dev.sparse24.testing.Outputs;
+import dev.sparse24.testing.RandomWeights;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,10 +38,10 @@ public final class SampleGraphs {
         t.add(GraphTensor.activation("input", new int[] {-1, 6, 6, 4}, DType.FLOAT32));          // 0
         t.add(GraphTensor.compressed("conv/kernel", new int[] {8, 3, 3, 4},
                 CompressedWeights.compress(RandomWeights.twoFour(r, 8, 36), 8, 36)));                            // 1
-        t.add(GraphTensor.constant("conv/bias", new int[] {8}, Tensor.of(gauss(r, 8), 8)));       // 2
+        t.add(GraphTensor.constant("conv/bias", new int[] {8}, Tensor.of(Outputs.gaussian(r, 8), 8)));       // 2
         t.add(GraphTensor.activation("conv/out", new int[] {-1, 6, 6, 8}, DType.FLOAT32));        // 3
         t.add(GraphTensor.activation("pool", new int[] {-1, 3, 3, 8}, DType.FLOAT32));            // 4
-        t.add(GraphTensor.constant("dw/kernel", new int[] {1, 3, 3, 8}, Tensor.of(gauss(r, 72), 1, 3, 3, 8))); // 5
+        t.add(GraphTensor.constant("dw/kernel", new int[] {1, 3, 3, 8}, Tensor.of(Outputs.gaussian(r, 72), 1, 3, 3, 8))); // 5
         t.add(GraphTensor.activation("dw/out", new int[] {-1, 3, 3, 8}, DType.FLOAT32));          // 6
         t.add(GraphTensor.intConstant("flatten/shape", new int[] {2}, new int[] {-1, 72}));       // 7
         t.add(GraphTensor.activation("flat", new int[] {-1, 72}, DType.FLOAT32));                 // 8
@@ -48,7 +49,7 @@ public final class SampleGraphs {
         t.add(GraphTensor.compressed("dense/kernel", new int[] {10, 70},
                 CompressedWeights.compress(RandomWeights.twoFour(r, 10, 70), 10, 70)));                          // 9
         t.add(GraphTensor.activation("dense/out", new int[] {-1, 10}, DType.FLOAT32));            // 10
-        t.add(GraphTensor.constant("bias", new int[] {10}, Tensor.of(gauss(r, 10), 10)));         // 11
+        t.add(GraphTensor.constant("bias", new int[] {10}, Tensor.of(Outputs.gaussian(r, 10), 10)));         // 11
         t.add(GraphTensor.activation("add", new int[] {-1, 10}, DType.FLOAT32));                  // 12
         t.add(GraphTensor.activation("softmax", new int[] {-1, 10}, DType.FLOAT32));              // 13
         t.add(GraphTensor.intConstant("axes", new int[] {1}, new int[] {1}));                     // 14
@@ -78,13 +79,5 @@ public final class SampleGraphs {
         meta.put(ModelMetadata.PRUNING_PREFIX + "odd", "not a schedule");
         meta.put("note", "\u00e9t\u00e9 \u2013 unicode");
         return new Graph(t, ops, new int[] {0}, new int[] {16}, meta);
-    }
-
-    public static float[] gauss(Random r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) r.nextGaussian();
-        }
-        return a;
     }
 }

@@ -2,7 +2,7 @@ package dev.sparse24.format.tflite;
 
 import dev.sparse24.format.ModelFormatException;
 import dev.sparse24.graph.Graph;
-import dev.sparse24.graph.ReferenceEvaluator;
+import dev.sparse24.ops.ReferenceEvaluator;
 import dev.sparse24.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

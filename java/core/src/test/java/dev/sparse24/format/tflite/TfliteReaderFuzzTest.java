@@ -3,7 +3,7 @@ package dev.sparse24.format.tflite;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sparse24.format.ModelFormatException;
 import dev.sparse24.graph.Graph;
-import dev.sparse24.graph.ReferenceEvaluator;
+import dev.sparse24.ops.ReferenceEvaluator;
 import dev.sparse24.tensor.Tensor;
 
 /**

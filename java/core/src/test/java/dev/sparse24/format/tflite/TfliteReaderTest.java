@@ -5,7 +5,7 @@ import dev.sparse24.format.ModelFormatException;
 import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
-import dev.sparse24.graph.ReferenceEvaluator;
+import dev.sparse24.ops.ReferenceEvaluator;
 import dev.sparse24.tensor.Tensor;
 import dev.sparse24.testing.TestData;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,7 @@
 package dev.sparse24.runtime.cpu;
 
 import dev.sparse24.graph.Graph;
+import dev.sparse24.testing.Outputs;
 import dev.sparse24.testing.TutorialFixture;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,7 @@ class CpuExecutorLifecycleTest {
     @Test
     void closeWaitsForRunsInFlightIncludingTheirPoolWorkers() throws Exception {
         Graph g = TutorialFixture.graph(8);
-        float[] x = CpuExecutorTest.random(new Random(8), 32 * 784);
+        float[] x = Outputs.gaussian(new Random(8), 32 * 784);
         CpuExecutor e = new CpuExecutor(g, 4, 8);
         float[] want = CpuExecutorTest.run(e, x, 32, 10);
         CountDownLatch held = new CountDownLatch(1);
@@ -62,7 +63,7 @@ class CpuExecutorLifecycleTest {
     @Test
     void profilingIsASessionSetting() {
         Graph g = TutorialFixture.graph(8);
-        float[] x = CpuExecutorTest.random(new Random(9), 4 * 784);
+        float[] x = Outputs.gaussian(new Random(9), 4 * 784);
         try (CpuExecutor on = new CpuExecutor(g, 1, 8, 0, true, Isa.best());
              CpuExecutor off = new CpuExecutor(g, 1, 8)) {
             CpuExecutorTest.run(on, x, 4, 10);

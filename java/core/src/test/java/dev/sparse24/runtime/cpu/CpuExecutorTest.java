@@ -1,6 +1,5 @@
 package dev.sparse24.runtime.cpu;
 
-import dev.sparse24.testing.RandomWeights;
 import dev.sparse24.format.s24.SampleGraphs;
 import dev.sparse24.graph.DType;
 import dev.sparse24.graph.FusedActivation;
@@ -9,11 +8,13 @@ import dev.sparse24.graph.GraphTensor;
 import dev.sparse24.graph.OpOptions;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
-import dev.sparse24.graph.ReferenceEvaluator;
 import dev.sparse24.graph.Padding;
 import dev.sparse24.graph.ShapeInference;
+import dev.sparse24.ops.ReferenceEvaluator;
 import dev.sparse24.sparse.CompressedWeights;
 import dev.sparse24.tensor.Tensor;
+import dev.sparse24.testing.Outputs;
+import dev.sparse24.testing.RandomWeights;
 import org.junit.jupiter.api.Test;
 
 import java.nio.FloatBuffer;
@@ -36,31 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CpuExecutorTest {
     static final double TOLERANCE = 1e-5;
 
-    /** max |got - want| / max |want|: the error relative to the output's scale. */
-    static double relativeError(float[] got, float[] want) {
-        assertEquals(want.length, got.length, "output length");
-        double diff = 0;
-        double scale = 0;
-        for (int i = 0; i < want.length; i++) {
-            if (Float.isNaN(want[i]) != Float.isNaN(got[i])) {
-                return Double.POSITIVE_INFINITY;
-            }
-            if (!Float.isNaN(want[i])) {
-                diff = Math.max(diff, Math.abs((double) got[i] - want[i]));
-                scale = Math.max(scale, Math.abs(want[i]));
-            }
-        }
-        return diff / Math.max(scale, 1e-30);
-    }
-
-    static float[] random(Random r, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) r.nextGaussian();
-        }
-        return x;
-    }
-
     static float[] run(CpuExecutor e, float[] x, int batch, int outSize) {
         float[] y = new float[batch * outSize];
         e.run(new FloatBuffer[]{FloatBuffer.wrap(x)}, batch, new FloatBuffer[]{FloatBuffer.wrap(y)});
@@ -81,12 +57,12 @@ class CpuExecutorTest {
             for (int[] config : new int[][]{{1, 64}, {1, 3}, {2, 4}}) {
                 try (CpuExecutor e = new CpuExecutor(g, config[0], config[1], isa)) {
                     for (int batch : new int[]{1, 2, 7}) {
-                        float[] x = random(r, batch * inSize);
+                        float[] x = Outputs.gaussian(r, batch * inSize);
                         int[] s = inShape.clone();
                         s[0] = batch;
                         float[] want = ref.run(Tensor.of(x, s)).toArray();
                         float[] got = run(e, x, batch, outSize);
-                        double err = relativeError(got, want);
+                        double err = Outputs.relativeError(got, want);
                         assertTrue(err < TOLERANCE, isa + " threads " + config[0] + " maxBatch " + config[1]
                                 + " batch " + batch + ": relative error " + err);
                     }
@@ -112,9 +88,9 @@ class CpuExecutorTest {
         Random r = new Random(seed);
         List<GraphTensor> t = List.of(
                 GraphTensor.activation("x", new int[]{-1, 2, 3, 4}, DType.FLOAT32),
-                GraphTensor.constant("mid", new int[]{1, 2, 1, 4}, Tensor.of(random(r, 8), 1, 2, 1, 4)),
+                GraphTensor.constant("mid", new int[]{1, 2, 1, 4}, Tensor.of(Outputs.gaussian(r, 8), 1, 2, 1, 4)),
                 GraphTensor.activation("a", new int[]{-1, 2, 3, 4}, DType.FLOAT32),
-                GraphTensor.constant("row", new int[]{3, 4}, Tensor.of(random(r, 12), 3, 4)),
+                GraphTensor.constant("row", new int[]{3, 4}, Tensor.of(Outputs.gaussian(r, 12), 3, 4)),
                 GraphTensor.activation("b", new int[]{-1, 2, 3, 4}, DType.FLOAT32),
                 GraphTensor.constant("scalar", new int[]{1}, Tensor.of(new float[]{0.5f}, 1)),
                 GraphTensor.activation("c", new int[]{-1, 2, 3, 4}, DType.FLOAT32));
@@ -146,7 +122,7 @@ class CpuExecutorTest {
         List<GraphTensor> t = List.of(
                 GraphTensor.activation("x", new int[]{-1, 70}, DType.FLOAT32),
                 GraphTensor.compressed("w1", new int[]{17, 70}, CompressedWeights.compress(RandomWeights.twoFour(r, 17, 70), 17, 70)),
-                GraphTensor.constant("b1", new int[]{17}, Tensor.of(random(r, 17), 17)),
+                GraphTensor.constant("b1", new int[]{17}, Tensor.of(Outputs.gaussian(r, 17), 17)),
                 GraphTensor.activation("h", new int[]{-1, 17}, DType.FLOAT32),
                 GraphTensor.compressed("w2", new int[]{3, 17}, CompressedWeights.compress(RandomWeights.twoFour(r, 3, 17), 3, 17)),
                 GraphTensor.activation("y", new int[]{-1, 3}, DType.FLOAT32));
@@ -167,22 +143,22 @@ class CpuExecutorTest {
         List<GraphTensor> t = new ArrayList<>();
         List<Operator> ops = new ArrayList<>();
         t.add(GraphTensor.activation("x", new int[]{1, 13, 11, 1}, DType.FLOAT32));                          // 0
-        t.add(GraphTensor.constant("c1/w", new int[]{32, 5, 5, 1}, Tensor.of(random(r, 800), 32, 5, 5, 1)));  // 1
-        t.add(GraphTensor.constant("c1/b", new int[]{32}, Tensor.of(random(r, 32), 32)));                    // 2
+        t.add(GraphTensor.constant("c1/w", new int[]{32, 5, 5, 1}, Tensor.of(Outputs.gaussian(r, 800), 32, 5, 5, 1)));  // 1
+        t.add(GraphTensor.constant("c1/b", new int[]{32}, Tensor.of(Outputs.gaussian(r, 32), 32)));                    // 2
         t.add(GraphTensor.activation("c1", new int[]{1, 13, 11, 32}, DType.FLOAT32));                        // 3
         ops.add(new Operator(OpType.CONV_2D, new int[]{0, 1, 2}, new int[]{3},
                 OpOptions.conv(Padding.SAME, 1, 1, 1, 1, FusedActivation.RELU)));
         t.add(GraphTensor.activation("pool", new int[]{1, 7, 6, 32}, DType.FLOAT32));                        // 4
         ops.add(new Operator(OpType.MAX_POOL_2D, new int[]{3}, new int[]{4},
                 OpOptions.pool(Padding.SAME, 2, 2, 2, 2, FusedActivation.NONE)));
-        t.add(GraphTensor.constant("c2/w", new int[]{5, 3, 3, 32}, Tensor.of(random(r, 1440), 5, 3, 3, 32))); // 5
-        t.add(GraphTensor.constant("c2/b", new int[]{5}, Tensor.of(random(r, 5), 5)));                       // 6
+        t.add(GraphTensor.constant("c2/w", new int[]{5, 3, 3, 32}, Tensor.of(Outputs.gaussian(r, 1440), 5, 3, 3, 32))); // 5
+        t.add(GraphTensor.constant("c2/b", new int[]{5}, Tensor.of(Outputs.gaussian(r, 5), 5)));                       // 6
         t.add(GraphTensor.activation("c2", new int[]{1, 2, 1, 5}, DType.FLOAT32));                           // 7
         ops.add(new Operator(OpType.CONV_2D, new int[]{4, 5, 6}, new int[]{7},
                 OpOptions.conv(Padding.VALID, 2, 2, 2, 2, FusedActivation.RELU6)));
         Graph g = new Graph(t, ops, new int[]{0}, new int[]{7}, java.util.Map.of());
         // The native helpers only move data and add: bit-identical to their Java twins.
-        float[] x = random(r, 7 * 13 * 11);
+        float[] x = Outputs.gaussian(r, 7 * 13 * 11);
         try (CpuExecutor nat = new CpuExecutor(g, 1, 64, Isa.best());
              CpuExecutor java = new CpuExecutor(g, 1, 64, Isa.JAVA)) {
             org.junit.jupiter.api.Assertions.assertArrayEquals(run(java, x, 7, 10), run(nat, x, 7, 10));
@@ -206,28 +182,28 @@ class CpuExecutorTest {
         List<GraphTensor> t = new ArrayList<>();
         List<Operator> ops = new ArrayList<>();
         t.add(GraphTensor.activation("x", new int[]{1, 9, 9, 3}, DType.FLOAT32));                          // 0
-        t.add(GraphTensor.constant("c1/w", new int[]{8, 3, 3, 3}, Tensor.of(random(r, 216), 8, 3, 3, 3))); // 1
-        t.add(GraphTensor.constant("c1/b", new int[]{8}, Tensor.of(random(r, 8), 8)));                    // 2
+        t.add(GraphTensor.constant("c1/w", new int[]{8, 3, 3, 3}, Tensor.of(Outputs.gaussian(r, 216), 8, 3, 3, 3))); // 1
+        t.add(GraphTensor.constant("c1/b", new int[]{8}, Tensor.of(Outputs.gaussian(r, 8), 8)));                    // 2
         t.add(GraphTensor.activation("c1", new int[]{1, 4, 4, 8}, DType.FLOAT32));                         // 3
         ops.add(new Operator(OpType.CONV_2D, new int[]{0, 1, 2}, new int[]{3},
                 OpOptions.conv(Padding.VALID, 2, 2, 1, 1, FusedActivation.NONE)));
         t.add(GraphTensor.compressed("c2/w", new int[]{12, 1, 1, 8},
                 CompressedWeights.compress(RandomWeights.twoFour(r, 12, 8), 12, 8)));                        // 4
-        t.add(GraphTensor.constant("c2/b", new int[]{12}, Tensor.of(random(r, 12), 12)));                 // 5
+        t.add(GraphTensor.constant("c2/b", new int[]{12}, Tensor.of(Outputs.gaussian(r, 12), 12)));                 // 5
         t.add(GraphTensor.activation("c2", new int[]{1, 4, 4, 12}, DType.FLOAT32));                        // 6
         ops.add(new Operator(OpType.CONV_2D, new int[]{3, 4, 5}, new int[]{6},
                 OpOptions.conv(Padding.SAME, 1, 1, 1, 1, FusedActivation.RELU6)));
         t.add(GraphTensor.activation("avg", new int[]{1, 2, 2, 12}, DType.FLOAT32));                       // 7
         ops.add(new Operator(OpType.AVERAGE_POOL_2D, new int[]{6}, new int[]{7},
                 OpOptions.pool(Padding.SAME, 2, 2, 3, 3, FusedActivation.NONE)));
-        t.add(GraphTensor.constant("dw/w", new int[]{1, 3, 3, 24}, Tensor.of(random(r, 216), 1, 3, 3, 24))); // 8
-        t.add(GraphTensor.constant("dw/b", new int[]{24}, Tensor.of(random(r, 24), 24)));                  // 9
+        t.add(GraphTensor.constant("dw/w", new int[]{1, 3, 3, 24}, Tensor.of(Outputs.gaussian(r, 216), 1, 3, 3, 24))); // 8
+        t.add(GraphTensor.constant("dw/b", new int[]{24}, Tensor.of(Outputs.gaussian(r, 24), 24)));                  // 9
         t.add(GraphTensor.activation("dw", new int[]{1, 2, 2, 24}, DType.FLOAT32));                        // 10
         ops.add(new Operator(OpType.DEPTHWISE_CONV_2D, new int[]{6, 8, 9}, new int[]{10},
                 OpOptions.depthwise(Padding.SAME, 2, 2, 1, 1, 2, FusedActivation.NONE)));
         t.add(GraphTensor.activation("relu", new int[]{1, 2, 2, 24}, DType.FLOAT32));                      // 11
         ops.add(new Operator(OpType.RELU, new int[]{10}, new int[]{11}, OpOptions.NONE));
-        t.add(GraphTensor.constant("scale", new int[]{24}, Tensor.of(random(r, 24), 24)));                // 12
+        t.add(GraphTensor.constant("scale", new int[]{24}, Tensor.of(Outputs.gaussian(r, 24), 24)));                // 12
         t.add(GraphTensor.activation("scaled", new int[]{1, 2, 2, 24}, DType.FLOAT32));                    // 13
         ops.add(new Operator(OpType.MUL, new int[]{11, 12}, new int[]{13}, OpOptions.activation(FusedActivation.NONE)));
         t.add(GraphTensor.activation("sum", new int[]{1, 2, 2, 24}, DType.FLOAT32));                       // 14
@@ -239,13 +215,13 @@ class CpuExecutorTest {
         t.add(GraphTensor.intConstant("axes", new int[]{2}, new int[]{1, 2}));                            // 17
         t.add(GraphTensor.activation("mean", new int[]{1, 24}, DType.FLOAT32));                            // 18
         ops.add(new Operator(OpType.MEAN, new int[]{16, 17}, new int[]{18}, OpOptions.mean(false)));
-        t.add(GraphTensor.constant("fc1/w", new int[]{16, 24}, Tensor.of(random(r, 384), 16, 24)));        // 19
+        t.add(GraphTensor.constant("fc1/w", new int[]{16, 24}, Tensor.of(Outputs.gaussian(r, 384), 16, 24)));        // 19
         t.add(GraphTensor.activation("fc1", new int[]{1, 16}, DType.FLOAT32));                             // 20
         ops.add(new Operator(OpType.FULLY_CONNECTED, new int[]{18, 19, -1}, new int[]{20},
                 OpOptions.activation(FusedActivation.RELU_N1_TO_1)));
         t.add(GraphTensor.compressed("fc2/w", new int[]{5, 16},
                 CompressedWeights.compress(RandomWeights.twoFour(r, 5, 16), 5, 16)));                        // 21
-        t.add(GraphTensor.constant("fc2/b", new int[]{5}, Tensor.of(random(r, 5), 5)));                    // 22
+        t.add(GraphTensor.constant("fc2/b", new int[]{5}, Tensor.of(Outputs.gaussian(r, 5), 5)));                    // 22
         t.add(GraphTensor.activation("fc2", new int[]{1, 5}, DType.FLOAT32));                              // 23
         ops.add(new Operator(OpType.FULLY_CONNECTED, new int[]{20, 21, 22}, new int[]{23},
                 OpOptions.activation(FusedActivation.RELU)));
@@ -260,7 +236,7 @@ class CpuExecutorTest {
         ShapeInference shapes = ShapeInference.of(g);
         int inSize = shapes.sampleSize(g.inputs()[0]);
         int outSize = shapes.sampleSize(g.outputs()[0]);
-        float[] x = random(new Random(9), 64 * inSize);
+        float[] x = Outputs.gaussian(new Random(9), 64 * inSize);
         float[] single;
         try (CpuExecutor one = new CpuExecutor(g, 1, 64)) {
             single = run(one, x, 64, outSize);

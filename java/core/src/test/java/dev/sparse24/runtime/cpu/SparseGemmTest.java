@@ -3,6 +3,7 @@ package dev.sparse24.runtime.cpu;
 import dev.sparse24.graph.FusedActivation;
 import dev.sparse24.sparse.CompressedWeights;
 import dev.sparse24.tensor.Tensor;
+import dev.sparse24.testing.RandomWeights;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -25,21 +26,7 @@ class SparseGemmTest {
 
     /** Random 2:4 weights; about one group in eight keeps fewer than two non-zeros. */
     static CompressedWeights randomWeights(Random rnd, int rows, int cols) {
-        float[] dense = new float[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            for (int g = 0; g < (cols + 3) / 4; g++) {
-                int a = rnd.nextInt(4);
-                int b = (a + 1 + rnd.nextInt(3)) % 4;
-                boolean sparse = rnd.nextInt(8) == 0;
-                for (int i : new int[]{a, b}) {
-                    int c = 4 * g + i;
-                    if (c < cols && !(sparse && i == b)) {
-                        dense[r * cols + c] = (float) rnd.nextGaussian();
-                    }
-                }
-            }
-        }
-        return CompressedWeights.compress(dense, rows, cols);
+        return CompressedWeights.compress(RandomWeights.twoFourWithGaps(rnd, rows, cols), rows, cols);
     }
 
     static float[] randomArray(Random rnd, int n, float scale) {

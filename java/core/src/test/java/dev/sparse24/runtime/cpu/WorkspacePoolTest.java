@@ -1,7 +1,8 @@
 package dev.sparse24.runtime.cpu;
 
-import dev.sparse24.testing.TutorialFixture;
 import dev.sparse24.graph.Graph;
+import dev.sparse24.testing.Outputs;
+import dev.sparse24.testing.TutorialFixture;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ class WorkspacePoolTest {
     @Test
     void manyCallersShareABoundedNumberOfWorkspaces() throws Exception {
         Graph g = TutorialFixture.graph(3);
-        float[] x = CpuExecutorTest.random(new Random(4), 16 * 784);
+        float[] x = Outputs.gaussian(new Random(4), 16 * 784);
         try (CpuExecutor e = new CpuExecutor(g, 1, 16)) {
             int cap = WorkspacePool.defaultCapacity(1);
             assertTrue(cap < CALLERS, "the test needs more callers than the cap " + cap);
@@ -58,7 +59,7 @@ class WorkspacePoolTest {
     @Test
     void anExplicitCapOfOneStillRunsSplitBatchesFromManyCallers() throws Exception {
         Graph g = TutorialFixture.graph(3);
-        float[] x = CpuExecutorTest.random(new Random(5), 32 * 784);
+        float[] x = Outputs.gaussian(new Random(5), 32 * 784);
         float[] want;
         try (CpuExecutor alone = new CpuExecutor(g, 4, 8)) {
             want = CpuExecutorTest.run(alone, x, 32, 10);

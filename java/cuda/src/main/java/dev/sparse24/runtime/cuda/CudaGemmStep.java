@@ -5,8 +5,9 @@ import dev.sparse24.graph.GraphTensor;
 import dev.sparse24.graph.OpOptions;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
-import dev.sparse24.runtime.HalfPrecision;
 import dev.sparse24.graph.ShapeInference;
+import dev.sparse24.ops.ConvGeometry;
+import dev.sparse24.runtime.HalfPrecision;
 import dev.sparse24.runtime.cuda.device.DeviceApi;
 import dev.sparse24.runtime.cuda.device.KernelArgs;
 import dev.sparse24.runtime.cuda.device.LaunchShape;
@@ -30,7 +31,8 @@ final class CudaGemmStep extends CudaSteps.Step {
     private final int out;
     private final boolean conv;
     private final boolean direct;
-    private final int h, w, c, kh, kw, oh, ow, sh, sw, dh, dw, padTop, padLeft;
+    private final ConvGeometry g;  // FULLY_CONNECTED: a 1x1 image of k channels
+    private final int oh, ow;      // output pixels per image (1 x 1 for FULLY_CONNECTED)
     private final int m;          // output features
     private final int k;          // dense k
     private final int ldx;        // X row stride (and valid columns)
@@ -49,32 +51,22 @@ final class CudaGemmStep extends CudaSteps.Step {
         GraphTensor weights = graph.tensor(op.input(1));
         int[] ws = weights.shape();
         OpOptions opt = op.options();
-        if (conv) {
-            int[] s = shapes.shape(in);
-            int[] os = shapes.shape(out);
-            h = s[1];
-            w = s[2];
-            c = s[3];
-            kh = ws[1];
-            kw = ws[2];
-            oh = os[1];
-            ow = os[2];
-            sh = opt.strideH();
-            sw = opt.strideW();
-            dh = opt.dilationH();
-            dw = opt.dilationW();
-            padTop = opt.padding().padBefore(h, (kh - 1) * dh + 1, sh);
-            padLeft = opt.padding().padBefore(w, (kw - 1) * dw + 1, sw);
-            k = kh * kw * c;
-        } else {
-            h = w = kh = kw = oh = ow = sh = sw = dh = dw = 1;
-            padTop = padLeft = 0;
-            k = ws[1];
-            c = k;
-        }
         m = ws[0];
-        boolean unitConv = kh == 1 && kw == 1 && sh == 1 && sw == 1 && padTop == 0 && padLeft == 0
-                && oh == h && ow == w;
+        boolean unitConv;
+        if (conv) {
+            g = ConvGeometry.of(opt, shapes.shape(in), ws[1], ws[2], m);
+            oh = g.oh();
+            ow = g.ow();
+            k = g.kh() * g.kw() * g.c();
+            unitConv = g.kh() == 1 && g.kw() == 1 && g.sh() == 1 && g.sw() == 1 && g.padTop() == 0
+                    && g.padLeft() == 0 && oh == g.h() && ow == g.w();
+        } else {
+            // A 1x1 image of k channels: the im2col kernel then pads the rows to ldx when k % 8 != 0.
+            k = ws[1];
+            g = new ConvGeometry(1, 1, k, 1, 1, m, 1, 1, 1, 1, 1, 1, 0, 0);
+            oh = ow = 1;
+            unitConv = true;
+        }
         direct = unitConv && k % 8 == 0;
         ldx = direct ? k : CudaSteps.roundUp8(k);
         act = CudaSteps.activationCode(opt.activation());
@@ -173,8 +165,9 @@ final class CudaGemmStep extends CudaSteps.Step {
         long x = ws.tensor(in);
         if (!direct) {
             dev.launch(ws.stream(), "s24_im2col_" + ctx.suffix(), ctx.elementwise((long) rows * ldx),
-                    new KernelArgs().ptr(x).ptr(ws.patches()).i32(n).i32(h).i32(w).i32(c).i32(kh).i32(kw)
-                            .i32(oh).i32(ow).i32(sh).i32(sw).i32(dh).i32(dw).i32(padTop).i32(padLeft).i32(ldx));
+                    new KernelArgs().ptr(x).ptr(ws.patches()).i32(n).i32(g.h()).i32(g.w()).i32(g.c()).i32(g.kh())
+                            .i32(g.kw()).i32(oh).i32(ow).i32(g.sh()).i32(g.sw()).i32(g.dh()).i32(g.dw())
+                            .i32(g.padTop()).i32(g.padLeft()).i32(ldx));
             x = ws.patches();
         }
         long y = ws.tensor(out);

@@ -3,11 +3,11 @@ package dev.sparse24.runtime.cuda;
 import dev.sparse24.graph.FusedActivation;
 import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.GraphTensor;
-import dev.sparse24.graph.OpOptions;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
-import dev.sparse24.runtime.HalfPrecision;
 import dev.sparse24.graph.ShapeInference;
+import dev.sparse24.ops.PoolGeometry;
+import dev.sparse24.runtime.HalfPrecision;
 import dev.sparse24.runtime.cuda.device.DeviceApi;
 import dev.sparse24.runtime.cuda.device.KernelArgs;
 import dev.sparse24.runtime.cuda.device.LaunchShape;
@@ -138,35 +138,24 @@ final class CudaSteps {
         private final Context ctx;
         private final int in;
         private final int out;
-        private final int h, w, c, oh, ow, fh, fw, sh, sw, padTop, padLeft, isMax, act;
+        private final PoolGeometry g;
+        private final int isMax, act;
 
         Pool(Context ctx, Operator op, ShapeInference shapes) {
             this.ctx = ctx;
             in = op.input(0);
             out = op.output(0);
-            int[] s = shapes.shape(in);
-            int[] os = shapes.shape(out);
-            OpOptions o = op.options();
-            h = s[1];
-            w = s[2];
-            c = s[3];
-            oh = os[1];
-            ow = os[2];
-            fh = o.filterH();
-            fw = o.filterW();
-            sh = o.strideH();
-            sw = o.strideW();
-            padTop = o.padding().padBefore(h, fh, sh);
-            padLeft = o.padding().padBefore(w, fw, sw);
+            g = PoolGeometry.of(op.options(), shapes.shape(in));
             isMax = op.type() == OpType.MAX_POOL_2D ? 1 : 0;
-            act = activationCode(o.activation());
+            act = activationCode(op.options().activation());
         }
 
         @Override
         void run(CudaWorkspace ws, int n) {
-            ctx.device().launch(ws.stream(), "s24_pool_" + ctx.suffix(), ctx.elementwise((long) n * oh * ow * c),
-                    new KernelArgs().ptr(ws.tensor(in)).ptr(ws.tensor(out)).i32(n).i32(h).i32(w).i32(c).i32(oh)
-                            .i32(ow).i32(fh).i32(fw).i32(sh).i32(sw).i32(padTop).i32(padLeft).i32(isMax).i32(act));
+            ctx.device().launch(ws.stream(), "s24_pool_" + ctx.suffix(), ctx.elementwise((long) n * g.outputSize()),
+                    new KernelArgs().ptr(ws.tensor(in)).ptr(ws.tensor(out)).i32(n).i32(g.h()).i32(g.w()).i32(g.c())
+                            .i32(g.oh()).i32(g.ow()).i32(g.fh()).i32(g.fw()).i32(g.sh()).i32(g.sw()).i32(g.padTop())
+                            .i32(g.padLeft()).i32(isMax).i32(act));
         }
     }
 

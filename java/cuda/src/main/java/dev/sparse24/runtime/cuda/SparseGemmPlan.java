@@ -7,7 +7,7 @@ import dev.sparse24.sparse.CompressedWeights;
 /**
  * Which of our sparse GEMM kernels runs Y = act(X W^T + bias) for W [m, k] (2:4, lane-packed),
  * X [n, k], Y [n, m], and with what launch shape. The numbers here are the launch contracts
- * written beside the kernels in {@code cuda/spmm_small_batch.cu} and {@code cuda/spmm_tiled.cu};
+ * written beside the kernels in {@code cuda/sparse_gemm_small_batch.cu} and {@code cuda/sparse_gemm_tiled.cu};
  * {@code bench/gpu/sparse24_gpu.py} re-implements this choice and is checked against it.
  *
  * <ul>
@@ -138,11 +138,11 @@ public record SparseGemmPlan(Kernel kernel, int nTile, int gridX, int gridY, int
         return 4 * 2 * 2 * 512 + 4 * 32 * 8 + TILED_N * TILED_K * 2;
     }
 
-    /** The kernel's symbol in the fatbin, e.g. {@code s24_spmm_small_n8_f16}. */
+    /** The kernel's symbol in the fatbin, e.g. {@code s24_sparse_gemm_small_n8_f16}. */
     public String symbol(HalfPrecision input) {
         return kernel == Kernel.SMALL_BATCH
-                ? "s24_spmm_small_n" + nTile + "_" + input.kernelName()
-                : "s24_spmm_tiled_" + input.kernelName();
+                ? "s24_sparse_gemm_small_n" + nTile + "_" + input.kernelName()
+                : "s24_sparse_gemm_tiled_" + input.kernelName();
     }
 
     private static int clamp(int v, int lo, int hi) {

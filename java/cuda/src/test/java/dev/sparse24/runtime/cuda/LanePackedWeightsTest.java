@@ -3,6 +3,7 @@ package dev.sparse24.runtime.cuda;
 import dev.sparse24.runtime.HalfPrecision;
 
 import dev.sparse24.sparse.CompressedWeights;
+import dev.sparse24.testing.RandomWeights;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -16,7 +17,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * plain double-precision dense product Y = X W^T.
  */
 class LanePackedWeightsTest {
-    private static final int[][] PAIRS = {{0, 1}, {0, 2}, {0, 3}, {1, 2}, {1, 3}, {2, 3}};
 
     @Test
     void packedTilesThroughTheEmulatorMatchDenseMatmulExactly() {
@@ -218,21 +218,8 @@ class LanePackedWeightsTest {
         return y;
     }
 
-    /** Random 2:4 matrix; small non-zero integers or gaussians; every group has two non-zeros
-     *  where the columns exist, so that all six codes occur. */
+    /** Random 2:4 matrix, every group with two non-zeros where the columns exist (all six codes occur). */
     static float[] random24(Random rnd, int rows, int cols, boolean integers) {
-        float[] dense = new float[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j * 4 < cols; j++) {
-                for (int c : PAIRS[rnd.nextInt(6)]) {
-                    if (4 * j + c < cols) {
-                        float v = integers ? (rnd.nextInt(4) + 1) * (rnd.nextBoolean() ? 1 : -1)
-                                : (float) rnd.nextGaussian();
-                        dense[r * cols + 4 * j + c] = v;
-                    }
-                }
-            }
-        }
-        return dense;
+        return integers ? RandomWeights.twoFourIntegers(rnd, rows, cols) : RandomWeights.twoFour(rnd, rows, cols);
     }
 }

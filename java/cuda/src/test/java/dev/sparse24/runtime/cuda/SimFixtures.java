@@ -4,13 +4,14 @@ import dev.sparse24.graph.Graph;
 import dev.sparse24.graph.GraphTensor;
 import dev.sparse24.graph.OpType;
 import dev.sparse24.graph.Operator;
-import dev.sparse24.sparse.CompressedWeights;
-import dev.sparse24.tensor.Tensor;
 import dev.sparse24.runtime.Device;
 import dev.sparse24.runtime.HalfPrecision;
 import dev.sparse24.runtime.InferenceSession;
 import dev.sparse24.runtime.SessionOptions;
 import dev.sparse24.runtime.SparseModel;
+import dev.sparse24.sparse.CompressedWeights;
+import dev.sparse24.tensor.Tensor;
+import dev.sparse24.testing.Outputs;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -35,31 +36,6 @@ final class SimFixtures {
         } else {
             org.junit.jupiter.api.Assumptions.assumeTrue(why == null, "built without the host simulation: " + why);
         }
-    }
-
-    static float[] gauss(Random r, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) r.nextGaussian();
-        }
-        return x;
-    }
-
-    /** max |got - want| / max |want| (NaN where one side has a NaN the other lacks). */
-    static double relativeError(float[] got, float[] want) {
-        assertEquals(want.length, got.length, "output length");
-        double diff = 0;
-        double scale = 0;
-        for (int i = 0; i < want.length; i++) {
-            if (Float.isNaN(want[i]) != Float.isNaN(got[i])) {
-                return Double.NaN;
-            }
-            if (!Float.isNaN(want[i])) {
-                diff = Math.max(diff, Math.abs((double) got[i] - want[i]));
-                scale = Math.max(scale, Math.abs(want[i]));
-            }
-        }
-        return diff / Math.max(scale, 1e-30);
     }
 
     static float[] run(Graph g, Device device, HalfPrecision p, int maxBatch, float[] x, int batch) throws Exception {
@@ -116,10 +92,10 @@ final class SimFixtures {
         int sample = model.inputs().get(0).sampleSize();
         // The CPU reference gets the operands the device sees (weights and inputs rounded to p):
         // what remains is accumulation order and the rounding of activations between layers.
-        float[] x = round(gauss(new Random(seed), batch * sample), p);
+        float[] x = round(Outputs.gaussian(new Random(seed), batch * sample), p);
         float[] want = run(roundedWeights(g, p), Device.CPU, p, maxBatch, x, batch);
         float[] got = run(g, Device.CUDA, p, maxBatch, x, batch);
-        double err = relativeError(got, want);
+        double err = Outputs.relativeError(got, want);
         assertTrue(err <= tolerance, "relative error " + err + " > " + tolerance + " (batch " + batch + ", " + p + ")");
         return err;
     }

@@ -1,6 +1,5 @@
 package dev.sparse24.runtime.cuda;
 
-import dev.sparse24.testing.RandomWeights;
 import dev.sparse24.graph.DType;
 import dev.sparse24.graph.FusedActivation;
 import dev.sparse24.graph.Graph;
@@ -12,6 +11,8 @@ import dev.sparse24.graph.Padding;
 import dev.sparse24.runtime.HalfPrecision;
 import dev.sparse24.sparse.CompressedWeights;
 import dev.sparse24.tensor.Tensor;
+import dev.sparse24.testing.Outputs;
+import dev.sparse24.testing.RandomWeights;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,6 @@ import java.util.Map;
 import java.util.Random;
 
 import static dev.sparse24.runtime.cuda.SimFixtures.assertMatchesCpu;
-import static dev.sparse24.runtime.cuda.SimFixtures.gauss;
 
 /**
  * Every op of the CUDA executor, run on the host simulation of our kernels, against the CPU
@@ -56,8 +56,8 @@ class SimOpsTest {
         List<GraphTensor> t = List.of(
                 GraphTensor.activation("x", new int[]{-1, k}, DType.FLOAT32),
                 sparse ? GraphTensor.compressed("w", new int[]{m, k}, CompressedWeights.compress(w, m, k))
-                        : GraphTensor.constant("w", new int[]{m, k}, Tensor.of(gauss(r, m * k), m, k)),
-                GraphTensor.constant("b", new int[]{m}, Tensor.of(gauss(r, m), m)),
+                        : GraphTensor.constant("w", new int[]{m, k}, Tensor.of(Outputs.gaussian(r, m * k), m, k)),
+                GraphTensor.constant("b", new int[]{m}, Tensor.of(Outputs.gaussian(r, m), m)),
                 GraphTensor.activation("y", new int[]{-1, m}, DType.FLOAT32));
         return new Graph(t, List.of(new Operator(OpType.FULLY_CONNECTED, new int[]{0, 1, 2}, new int[]{3},
                 OpOptions.activation(act))), new int[]{0}, new int[]{3}, Map.of());
@@ -111,8 +111,8 @@ class SimOpsTest {
         List<GraphTensor> t = new ArrayList<>();
         List<Operator> ops = new ArrayList<>();
         t.add(GraphTensor.activation("x", new int[]{-1, 13, 11, 1}, DType.FLOAT32));                         // 0
-        t.add(GraphTensor.constant("c1/w", new int[]{8, 5, 5, 1}, Tensor.of(gauss(r, 200), 8, 5, 5, 1)));     // 1
-        t.add(GraphTensor.constant("c1/b", new int[]{8}, Tensor.of(gauss(r, 8), 8)));                       // 2
+        t.add(GraphTensor.constant("c1/w", new int[]{8, 5, 5, 1}, Tensor.of(Outputs.gaussian(r, 200), 8, 5, 5, 1)));     // 1
+        t.add(GraphTensor.constant("c1/b", new int[]{8}, Tensor.of(Outputs.gaussian(r, 8), 8)));                       // 2
         t.add(GraphTensor.activation("c1", new int[]{-1, 13, 11, 8}, DType.FLOAT32));                        // 3
         ops.add(new Operator(OpType.CONV_2D, new int[]{0, 1, 2}, new int[]{3},
                 OpOptions.conv(Padding.SAME, 1, 1, 1, 1, FusedActivation.RELU)));
@@ -121,7 +121,7 @@ class SimOpsTest {
                 OpOptions.pool(Padding.SAME, 2, 2, 2, 2, FusedActivation.NONE)));
         t.add(GraphTensor.compressed("c2/w", new int[]{17, 3, 3, 8},
                 CompressedWeights.compress(RandomWeights.twoFour(r, 17, 72), 17, 72)));                     // 5
-        t.add(GraphTensor.constant("c2/b", new int[]{17}, Tensor.of(gauss(r, 17), 17)));                    // 6
+        t.add(GraphTensor.constant("c2/b", new int[]{17}, Tensor.of(Outputs.gaussian(r, 17), 17)));                    // 6
         t.add(GraphTensor.activation("c2", new int[]{-1, 2, 1, 17}, DType.FLOAT32));                         // 7
         ops.add(new Operator(OpType.CONV_2D, new int[]{4, 5, 6}, new int[]{7},
                 OpOptions.conv(Padding.VALID, 2, 2, 2, 2, FusedActivation.RELU6)));

@@ -8,6 +8,7 @@ import dev.sparse24.runtime.Device;
 import dev.sparse24.runtime.InferenceSession;
 import dev.sparse24.runtime.SessionOptions;
 import dev.sparse24.runtime.SparseModel;
+import dev.sparse24.testing.Outputs;
 import dev.sparse24.testing.TutorialFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,7 +72,7 @@ class SimSessionTest {
             gpu = s.run(x, 16);
         }
         // fp16 weights and activations against fp32: a few parts in a thousand of the logits' scale.
-        double err = SimFixtures.relativeError(gpu, cpu);
+        double err = Outputs.relativeError(gpu, cpu);
         assertTrue(err < 1e-2, "relative error " + err);
         assertArrayEquals(argmax(cpu, 10), argmax(gpu, 10));
     }
@@ -85,7 +86,7 @@ class SimSessionTest {
         Random r = new Random(9);
         List<float[]> inputs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            inputs.add(SimFixtures.gauss(r, (1 + i % 3) * sample));
+            inputs.add(Outputs.gaussian(r, (1 + i % 3) * sample));
         }
         try (InferenceSession s = model.newSession(SessionOptions.defaults().withDevice(Device.CUDA))) {
             List<float[]> want = new ArrayList<>();

@@ -25,7 +25,7 @@ class SparseGemmPlanTest {
         assertEquals(2 * 8 * 128 * 2, p.sharedBytes());
         assertEquals(8L * 1 * 4096 * 4, p.workspaceBytes());
         assertEquals(32, p.counters());
-        assertEquals("s24_spmm_small_n8_f16", p.symbol(HalfPrecision.FP16));
+        assertEquals("s24_sparse_gemm_small_n8_f16", p.symbol(HalfPrecision.FP16));
         assertEquals(0, SparseGemmPlan.Output.F32.code());
         assertEquals(2, SparseGemmPlan.Output.BF16.code());
     }
@@ -37,7 +37,7 @@ class SparseGemmPlanTest {
         assertEquals(64, p.nTile());
         assertEquals(8, p.splits());
         assertEquals(2 * 64 * 128 * 2, p.sharedBytes());
-        assertEquals("s24_spmm_small_n64_bf16", p.symbol(HalfPrecision.BF16));
+        assertEquals("s24_sparse_gemm_small_n64_bf16", p.symbol(HalfPrecision.BF16));
     }
 
     @Test
@@ -52,7 +52,7 @@ class SparseGemmPlanTest {
         assertEquals(0, p.counters());
         assertEquals(256, p.threads());
         assertEquals(4 * (8192 + 1024 + 16384), p.sharedBytes());
-        assertEquals("s24_spmm_tiled_f16", p.symbol(HalfPrecision.FP16));
+        assertEquals("s24_sparse_gemm_tiled_f16", p.symbol(HalfPrecision.FP16));
     }
 
     @Test

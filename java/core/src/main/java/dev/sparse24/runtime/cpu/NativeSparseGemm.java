@@ -6,15 +6,15 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * The JNI binding of {@code native/sparse24_gemm.h}, compiled by JavaCPP's Builder during the
- * Maven build (process-classes) into {@code libjniNativeGemm24.so} beside this class.
+ * Maven build (process-classes) into {@code libjniNativeSparseGemm.so} beside this class.
  *
  * <p>Nothing here checks its arguments: only {@link SparseGemm} calls these, after validating
  * every size, offset and pointer in Java. Callers load the library through
  * {@link NativeLibrary}, which turns a missing library into the Java fallback.
  */
 @Platform(include = "sparse24_gemm.h")
-final class NativeGemm24 {
-    private NativeGemm24() {
+final class NativeSparseGemm {
+    private NativeSparseGemm() {
     }
 
     /**
@@ -39,6 +39,13 @@ final class NativeGemm24 {
     static native void s24_im2col(FloatPointer x, int h, int w, int c, int kh, int kw, int oh, int ow,
                                   int sh, int sw, int dh, int dw, int padTop, int padLeft,
                                   int r0, int n, FloatPointer dst);
+
+    /**
+     * MAX_POOL_2D (isMax 1) / AVERAGE_POOL_2D of {@code images} NHWC images into y, then act
+     * (TFLite codes 0-3); see conv_helpers.h. Twin and reference: ops.Pooling.
+     */
+    static native void s24_pool(FloatPointer x, int images, int h, int w, int c, int oh, int ow, int fh, int fw,
+                                int sh, int sw, int padTop, int padLeft, int isMax, int act, FloatPointer y);
 
     /** y[r, j] = act(y[r, j] + bias[j]) over rows x cols (stride ldy); bias may be null. */
     static native void s24_bias_act(FloatPointer y, int rows, int cols, int ldy, FloatPointer bias, int act);

@@ -1,7 +1,15 @@
-package dev.sparse24.graph;
+package dev.sparse24.ops;
 
 import dev.sparse24.format.tflite.TfliteReader;
 import dev.sparse24.format.tflite.TfliteWriter;
+import dev.sparse24.graph.DType;
+import dev.sparse24.graph.FusedActivation;
+import dev.sparse24.graph.Graph;
+import dev.sparse24.graph.GraphTensor;
+import dev.sparse24.graph.OpOptions;
+import dev.sparse24.graph.OpType;
+import dev.sparse24.graph.Operator;
+import dev.sparse24.graph.Padding;
 import dev.sparse24.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-// spmm_reference.cu - the scalar reference beside the fast kernels: one thread per output,
+// sparse_gemm_reference.cu - the scalar reference beside the fast kernels: one thread per output,
 // reading the PORTABLE 2:4 format (docs/format.md; CompressedWeights) directly, no
 // tensor cores, no re-packing. Slow on purpose; it is the on-device oracle that shares no
 // code path with the lane-packed layout.
@@ -6,7 +6,7 @@
 //   Y[n, m] = act( sum_k X[n, k] * W[m, k] + bias[m] ),  fp32 accumulation in k order
 //
 // Launch contract:
-//   symbol  s24_spmm_reference_{f16,bf16}_f32
+//   symbol  s24_sparse_gemm_reference_{f16,bf16}_f32
 //   grid    (ceil(M / 128), N, 1), block 128, no shared memory
 //   params  values   const In*       [M][round4(K) / 2] kept values, ascending column order
 //           meta     const uint32_t* row-major nibble stream: group g of the matrix (row-major
@@ -17,7 +17,7 @@
 
 namespace s24 {
 template <typename In>
-__device__ __forceinline__ void spmm_reference(const In* values, const uint32_t* meta,
+__device__ __forceinline__ void sparse_gemm_reference(const In* values, const uint32_t* meta,
                                                const In* x, int ldx, const float* bias, float* y,
                                                int ldy, int M, int N, int K, int act) {
   const int m = blockIdx.x * blockDim.x + threadIdx.x, n = blockIdx.y;
@@ -36,14 +36,14 @@ __device__ __forceinline__ void spmm_reference(const In* values, const uint32_t*
 }
 }  // namespace s24
 
-extern "C" __global__ void __launch_bounds__(128) s24_spmm_reference_f16_f32(
+extern "C" __global__ void __launch_bounds__(128) s24_sparse_gemm_reference_f16_f32(
     const __half* values, const uint32_t* meta, const __half* x, int ldx, const float* bias,
     float* y, int ldy, int M, int N, int K, int act) {
-  s24::spmm_reference(values, meta, x, ldx, bias, y, ldy, M, N, K, act);
+  s24::sparse_gemm_reference(values, meta, x, ldx, bias, y, ldy, M, N, K, act);
 }
 
-extern "C" __global__ void __launch_bounds__(128) s24_spmm_reference_bf16_f32(
+extern "C" __global__ void __launch_bounds__(128) s24_sparse_gemm_reference_bf16_f32(
     const __nv_bfloat16* values, const uint32_t* meta, const __nv_bfloat16* x, int ldx,
     const float* bias, float* y, int ldy, int M, int N, int K, int act) {
-  s24::spmm_reference(values, meta, x, ldx, bias, y, ldy, M, N, K, act);
+  s24::sparse_gemm_reference(values, meta, x, ldx, bias, y, ldy, M, N, K, act);
 }

@@ -1,12 +1,12 @@
-// gemm24_avx2.h - AVX2+FMA versions of the 2:4 sparse GEMM (layout: gemm24_common.h), the same
-// two strategies as gemm24_avx512.h on 8-float vectors:
+// sparse_gemm_avx2.h - AVX2+FMA versions of the 2:4 sparse GEMM (layout: sparse_gemm_common.h), the same
+// two strategies as sparse_gemm_avx512.h on 8-float vectors:
 //   gather24_avx2     small batch: per 16 columns, two vpermps (one per 8-float half) + blend
 //                     pick the 8 activations named by the 2-bit indices, one FMA.
 //   broadcast24_avx2  larger batch: panels [kp, 8*V], 3 rows x V <= 4 vectors, K-blocked.
 // Compiled for AVX2 by the target pragma below; only called after __builtin_cpu_supports
 // said avx2 and fma (sparse24_gemm.h).
 #pragma once
-#include "gemm24_common.h"
+#include "sparse_gemm_common.h"
 #include <immintrin.h>
 
 #pragma GCC push_options
@@ -98,8 +98,8 @@ static void gather24_avx2(const GemmArgs& a) {
 
 // Rows [r, r+R) over windows [w0, w1) against panel [kp, 8V]; t (R rows of W floats) holds the
 // partial sums between K-blocks. BLOCKED: weights from the K-blocked copy (a.bv/a.bix,
-// gemm24_common.h), streamed in order; else from pv/pix rows with pf, the weights to prefetch
-// meanwhile (gemm24_common.h).
+// sparse_gemm_common.h), streamed in order; else from pv/pix rows with pf, the weights to prefetch
+// meanwhile (sparse_gemm_common.h).
 template <int R, int V, bool BLOCKED>
 static inline void bcast_block256(const GemmArgs& a, int r, int w0, int w1, const float* panel,
                                   float* t, bool first, bool last, int b0, int nb, Prefetch pf) {
@@ -138,7 +138,7 @@ static inline void bcast_block256(const GemmArgs& a, int r, int w0, int w1, cons
     }
 }
 
-// One chunk of 8V batch items, blocked like bcast_chunk512 (gemm24_avx512.h says why).
+// One chunk of 8V batch items, blocked like bcast_chunk512 (sparse_gemm_avx512.h says why).
 template <int R, int V, bool BLOCKED>
 static void bcast_chunk256(const GemmArgs& a, int b0, int nb) {
     constexpr int W = 8 * V;

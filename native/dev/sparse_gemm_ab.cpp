@@ -1,4 +1,4 @@
-// gemm24_ab.cpp - A/B of two versions of the 2:4 kernels in ONE process: dense OpenBLAS, version A
+// sparse_gemm_ab.cpp - A/B of two versions of the 2:4 kernels in ONE process: dense OpenBLAS, version A
 // and version B are timed in turn every rep, and the median of the per-rep ratios is printed.
 // On a shared VM whose speed moves by 10-40% between minutes, this resolves 3-5% changes that
 // separate runs cannot. A and B are two copies of native/*.h (say, git show HEAD:native/... into
@@ -8,8 +8,8 @@
 //   mkdir -p /tmp/a /tmp/b && for f in native/*.h; do git show HEAD:$f > /tmp/a/${f#native/};
 //     (cat $f; echo "// B") > /tmp/b/${f#native/}; done
 //   g++ -std=c++17 -O3 -DVA='"/tmp/a/sparse24_gemm.h"' -DVB='"/tmp/b/sparse24_gemm.h"'
-//       native/dev/gemm24_ab.cpp -o /tmp/gemm24_ab -L$OB -l:libopenblas.so.0 -Wl,-rpath,$OB
-//   OPENBLAS_CORETYPE=SKYLAKEX OPENBLAS_NUM_THREADS=1 /tmp/gemm24_ab ROWS COLS BATCH REPS
+//       native/dev/sparse_gemm_ab.cpp -o /tmp/sparse_gemm_ab -L$OB -l:libopenblas.so.0 -Wl,-rpath,$OB
+//   OPENBLAS_CORETYPE=SKYLAKEX OPENBLAS_NUM_THREADS=1 /tmp/sparse_gemm_ab ROWS COLS BATCH REPS
 // Both versions run the kernel the runtime picks for BATCH (gather up to 8, else broadcast; the
 // AVX-512 one on the K-blocked weights), AVX-512 unless S24_ISA=1 (AVX2).
 #include <immintrin.h>
@@ -34,7 +34,7 @@ extern "C" void cblas_sgemm(int, int, int, int, int, int, float, const float*, i
 extern "C" void cblas_sgemv(int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
 int main(int argc, char** argv) {
     if (argc < 5) {
-        fprintf(stderr, "usage: gemm24_ab ROWS COLS BATCH REPS\n");
+        fprintf(stderr, "usage: sparse_gemm_ab ROWS COLS BATCH REPS\n");
         return 2;
     }
     int rows = atoi(argv[1]), cols = atoi(argv[2]), batch = atoi(argv[3]), reps = atoi(argv[4]);

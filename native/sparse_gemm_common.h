@@ -1,5 +1,5 @@
-// gemm24_common.h - the kernel layout of 2:4 weights and the shared epilogue, used by every
-// ISA version of the 2:4 sparse GEMM (gemm24_scalar.h, gemm24_avx2.h, gemm24_avx512.h).
+// sparse_gemm_common.h - the kernel layout of 2:4 weights and the shared epilogue, used by every
+// ISA version of the 2:4 sparse GEMM (sparse_gemm_scalar.h, sparse_gemm_avx2.h, sparse_gemm_avx512.h).
 //
 // Orientation (inference from NHWC activations, TFLite weight orientation):
 //   Y[batch, rows] = act(X[batch, cols] * W^T + bias[rows]),  W [rows, cols] 2:4 sparse.
@@ -130,7 +130,7 @@ static inline float* scratch(int slot, size_t floats) {
 
 // Bytes of activation panel per K-block in the broadcast kernels: the panel block is reused by
 // every row of a superblock, and each FMA reads its own panel vector, so the block must sit in
-// L1 (32-48 KiB on the CPUs we target). Tuned with native/dev/gemm24_workbench.cpp.
+// L1 (32-48 KiB on the CPUs we target). Tuned with native/dev/sparse_gemm_workbench.cpp.
 static int kblock_bytes = 32 * 1024;
 
 // The same for the broadcast kernels when they read the K-blocked weights: with the weight

@@ -1,4 +1,4 @@
-// spmm_tiled.cu - 2:4 sparse GEMM for large batches (N > 64; conv as implicit GEMM later):
+// sparse_gemm_tiled.cu - 2:4 sparse GEMM for large batches (N > 64; conv as implicit GEMM later):
 // CTA tiles through a multi-stage cp.async pipeline, B fragments by ldmatrix, the metadata
 // staged in shared memory with its weight tile.
 //
@@ -15,16 +15,16 @@
 //   X  [128 batch rows][64 k] x 2 B, 16-B piece p of row r at p ^ (r & 7) = 16 KB
 //
 // Launch contract (SparseGemmPlan.choose, bench/gpu/sparse24_gpu.py plan()):
-//   symbol   s24_spmm_tiled_{in}, in in {f16,bf16}
+//   symbol   s24_sparse_gemm_tiled_{in}, in in {f16,bf16}
 //   grid     (ceil(M / 128), ceil(N / 128), splits)
 //   block    256 threads
 //   smem     dynamic 4 * 25600 = 102400 bytes: set cudaFuncAttributeMaxDynamicSharedMemorySize
 //            (sm_80: <= 163 KB, sm_90: <= 227 KB)
-//   params   wv, wm, x, ldx, bias, y, ldy, out_type, M, N, kx, kChunks   as spmm_small_batch.cu
+//   params   wv, wm, x, ldx, bias, y, ldy, out_type, M, N, kx, kChunks   as sparse_gemm_small_batch.cu
 //            halvesPerSplit int   64-wide k halves per split (kHalves = 2 * kChunks)
-//            act, ws, counters    as spmm_small_batch.cu, with ws [splits][N][gridDim.x * 128]
+//            act, ws, counters    as sparse_gemm_small_batch.cu, with ws [splits][N][gridDim.x * 128]
 //                                 and counters [gridDim.x * gridDim.y] (tile = y * gridDim.x + x)
-//   padding  as spmm_small_batch.cu: X rows >= N and columns >= kx are zero-filled, row blocks
+//   padding  as sparse_gemm_small_batch.cu: X rows >= N and columns >= kx are zero-filled, row blocks
 //            >= ceil(M / 32) are zero-filled (never read from global memory).
 #include "sparse24_common.cuh"
 
@@ -78,7 +78,7 @@ __device__ __forceinline__ void tiled_load_stage(uint32_t stage, const uint4* __
 }
 
 template <typename In>
-__device__ __forceinline__ void spmm_tiled(const uint4* __restrict__ wv,
+__device__ __forceinline__ void sparse_gemm_tiled(const uint4* __restrict__ wv,
                                            const uint4* __restrict__ wm, const In* __restrict__ x,
                                            int ldx, const float* __restrict__ bias,
                                            void* __restrict__ y, int ldy, int out_type, int M, int N, int kx,
@@ -206,12 +206,12 @@ __device__ __forceinline__ void spmm_tiled(const uint4* __restrict__ wv,
 
 #define S24_TILED(IN, INNAME)                                                                    \
   extern "C" __global__ void __launch_bounds__(s24::kTiledThreads, 2)                            \
-      s24_spmm_tiled_##INNAME(                                                                   \
+      s24_sparse_gemm_tiled_##INNAME(                                                                   \
           const uint4* __restrict__ wv, const uint4* __restrict__ wm, const IN* __restrict__ x,  \
           int ldx, const float* __restrict__ bias, void* __restrict__ y, int ldy, int out_type,  \
           int M, int N, int kx, int kChunks, int halvesPerSplit, int act,                        \
           float* __restrict__ ws, unsigned* __restrict__ counters) {                             \
-    s24::spmm_tiled<IN>(wv, wm, x, ldx, bias, y, ldy, out_type, M, N, kx, kChunks,              \
+    s24::sparse_gemm_tiled<IN>(wv, wm, x, ldx, bias, y, ldy, out_type, M, N, kx, kChunks,              \
                         halvesPerSplit, act, ws, counters);                                      \
   }
 

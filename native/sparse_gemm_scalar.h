@@ -1,13 +1,13 @@
-// gemm24_scalar.h - portable scalar 2:4 sparse GEMM over the packed layout (gemm24_common.h):
+// sparse_gemm_scalar.h - portable scalar 2:4 sparse GEMM over the packed layout (sparse_gemm_common.h):
 // the fallback on CPUs without AVX2, and the straightforward statement of what the vector
 // kernels compute.
 #pragma once
-#include "gemm24_common.h"
+#include "sparse_gemm_common.h"
 
 namespace s24 {
 
 // Y[b, r] = act(sum over kept (c, v) of row r: v * X[b, c] + bias[r]), r in [r0, r1).
-static void gemm24_scalar(const GemmArgs& a) {
+static void sparse_gemm_scalar(const GemmArgs& a) {
     const int wins = a.kp / 32;
     for (int b = 0; b < a.batch; b++) {
         const float* xb = a.x + (int64_t)b * a.ldx;

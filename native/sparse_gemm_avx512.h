@@ -1,4 +1,4 @@
-// gemm24_avx512.h - AVX-512F versions of the 2:4 sparse GEMM (layout: gemm24_common.h):
+// sparse_gemm_avx512.h - AVX-512F versions of the 2:4 sparse GEMM (layout: sparse_gemm_common.h):
 //   gather24_avx512     small batch: per 32-column window, vpermt2ps picks the 16 activations
 //                       named by the 2-bit indices out of two zmm registers, one FMA per window.
 //   broadcast24_avx512  larger batch: X packed into panels [kp, 16*V]; each kept weight is
@@ -7,7 +7,7 @@
 // Compiled for AVX-512 by the target pragma below, whatever the baseline flags; only called
 // after __builtin_cpu_supports("avx512f") said yes (sparse24_gemm.h).
 #pragma once
-#include "gemm24_common.h"
+#include "sparse_gemm_common.h"
 #include <immintrin.h>
 
 #pragma GCC push_options
@@ -130,7 +130,7 @@ static inline void transpose16x16(__m512 r[16]) {
     }
 }
 
-// X[b0 .. b0+nb) [*, ldx] -> panel [kp, width] like pack_panel (gemm24_common.h), by 16x16
+// X[b0 .. b0+nb) [*, ldx] -> panel [kp, width] like pack_panel (sparse_gemm_common.h), by 16x16
 // in-register transposes: for few output rows (convolutions: 64 filters, thousands of patch
 // rows) the scalar transpose would cost more than the FMAs it feeds. Every panel element is
 // written: masked loads zero columns >= cols, missing batch rows are zero vectors.
@@ -172,9 +172,9 @@ static inline void store_tile512(const float* tile, int width, int n, int nb, fl
 // Rows [r, r+R) over windows [w0, w1) against panel [kp, 16V]; t (R rows of W floats) holds the
 // partial sums between K-blocks. last: apply bias + activation and leave the outputs in t, which
 // bcast_chunk512 writes to Y (store_tile512).
-// BLOCKED: weights from the K-blocked copy (a.bv/a.bix, gemm24_common.h), which the
+// BLOCKED: weights from the K-blocked copy (a.bv/a.bix, sparse_gemm_common.h), which the
 // hardware prefetchers stream; else from pv/pix rows, kp/2 floats apart, prefetched in software
-// (pf: prefetch_ahead, gemm24_common.h).
+// (pf: prefetch_ahead, sparse_gemm_common.h).
 template <int R, int V, bool BLOCKED>
 static inline void bcast_block512(const GemmArgs& a, int r, int w0, int w1, const float* panel,
                                   float* t, bool first, bool last, Prefetch pf) {

@@ -1,4 +1,4 @@
-// spmm_small_batch.cu - 2:4 sparse GEMM for small batches (N <= 64): streams the compressed
+// sparse_gemm_small_batch.cu - 2:4 sparse GEMM for small batches (N <= 64): streams the compressed
 // weights and metadata at memory speed.
 //
 //   Y[n, m] = act( sum_k X[n, k] * W[m, k] + bias[m] )     W: [M, K] 2:4, lane-packed
@@ -13,7 +13,7 @@
 // row blocks alone cannot keep enough bytes in flight (see SparseGemmPlan).
 //
 // Launch contract (SparseGemmPlan.choose, bench/gpu/sparse24_gpu.py plan()):
-//   symbol   s24_spmm_small_n{NTILE}_{in}, NTILE in {8,16,32,64} >= N, in in {f16,bf16}
+//   symbol   s24_sparse_gemm_small_n{NTILE}_{in}, NTILE in {8,16,32,64} >= N, in in {f16,bf16}
 //   grid     (ceil(rowBlocks / 4), splits, 1); rowBlocks = ceil(M / 32)
 //   block    128 threads (4 warps; warp w handles row block 4 * blockIdx.x + w)
 //   smem     dynamic, 2 * NTILE * 128 * 2 bytes (<= 32 KB)
@@ -85,7 +85,7 @@ __device__ __forceinline__ void small_load_w(ChunkRegs& r, const uint4* __restri
 }
 
 template <typename In, int NTILE>
-__device__ __forceinline__ void spmm_small_batch(
+__device__ __forceinline__ void sparse_gemm_small_batch(
     const uint4* __restrict__ wv, const uint4* __restrict__ wm, const In* __restrict__ x, int ldx,
     const float* __restrict__ bias, void* __restrict__ y, int ldy, int out_type, int M, int N, int kx,
     int kChunks, int chunksPerSplit, int act, float* __restrict__ ws,
@@ -188,12 +188,12 @@ __device__ __forceinline__ void spmm_small_batch(
 
 #define S24_SMALL(NTILE, IN, INNAME)                                                            \
   extern "C" __global__ void __launch_bounds__(s24::kSmallThreads, s24::small_min_blocks(NTILE)) \
-      s24_spmm_small_n##NTILE##_##INNAME(                                                       \
+      s24_sparse_gemm_small_n##NTILE##_##INNAME(                                                       \
           const uint4* __restrict__ wv, const uint4* __restrict__ wm, const IN* __restrict__ x, \
           int ldx, const float* __restrict__ bias, void* __restrict__ y, int ldy, int out_type, \
           int M, int N, int kx, int kChunks, int chunksPerSplit, int act,                       \
           float* __restrict__ ws, unsigned* __restrict__ counters) {                            \
-    s24::spmm_small_batch<IN, NTILE>(wv, wm, x, ldx, bias, y, ldy, out_type, M, N, kx,         \
+    s24::sparse_gemm_small_batch<IN, NTILE>(wv, wm, x, ldx, bias, y, ldy, out_type, M, N, kx,         \
                                      kChunks, chunksPerSplit, act, ws, counters);               \
   }
 

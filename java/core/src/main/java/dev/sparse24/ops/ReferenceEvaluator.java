@@ -1,5 +1,13 @@
-package dev.sparse24.graph;
+package dev.sparse24.ops;
 
+import dev.sparse24.graph.DType;
+import dev.sparse24.graph.FusedActivation;
+import dev.sparse24.graph.Graph;
+import dev.sparse24.graph.GraphTensor;
+import dev.sparse24.graph.OpOptions;
+import dev.sparse24.graph.OpType;
+import dev.sparse24.graph.Operator;
+import dev.sparse24.graph.ShapeInference;
 import dev.sparse24.tensor.Tensor;
 
 import java.util.Arrays;
@@ -17,6 +25,11 @@ import java.util.Arrays;
  * FULLY_CONNECTED flattens each sample; RESHAPE keeps dimension 0 as the batch and resolves one
  * -1 from the rest; SOFTMAX along the last axis with {@code beta}; MEAN over constant non-batch
  * axes; ADD/MUL broadcast numpy-style. Fused activations are applied last.
+ *
+ * <p>Pooling, depthwise convolution, softmax, mean and the element-wise ops are this package's
+ * one implementation of each ({@link Pooling}, {@link DepthwiseConvolution}, {@link Softmax},
+ * {@link Mean}, {@link Elementwise}), which the CPU runtime runs too; CONV_2D and
+ * FULLY_CONNECTED are straight loops here, independent of the native kernels they check.
  *
  * <p>Thread-safe: {@link #run} keeps all its state local; the evaluator holds only the graph and
  * the decoded weights.
@@ -125,24 +138,28 @@ public final class ReferenceEvaluator {
             case CONV_2D, DEPTHWISE_CONV_2D -> {
                 int[] ws = graph.tensor(op.input(1)).shape();
                 requireRank(op, s, 4);
-                int kh = ws[1];
-                int kw = ws[2];
-                int outH = o.padding().outputSize(s[1], (kh - 1) * o.dilationH() + 1, o.strideH());
-                int outW = o.padding().outputSize(s[2], (kw - 1) * o.dilationW() + 1, o.strideW());
                 boolean depthwise = op.type() == OpType.DEPTHWISE_CONV_2D;
                 int channelsOut = depthwise ? ws[3] : ws[0];
                 if (!depthwise && ws[3] != s[3] || depthwise && channelsOut % s[3] != 0) {
                     throw new IllegalArgumentException(op.type() + ": filter " + Arrays.toString(ws)
                             + " does not fit input " + Arrays.toString(s));
                 }
-                outShape = new int[]{s[0], outH, outW, channelsOut};
-                out = convolve(op, in, s, outShape, depthwise);
+                ConvGeometry g = ConvGeometry.of(o, s, ws[1], ws[2], channelsOut);
+                outShape = new int[]{s[0], g.oh(), g.ow(), channelsOut};
+                out = new float[checkedSize(op, outShape)];
+                float[] bias = op.input(2) >= 0 ? constants[op.input(2)] : null;
+                if (depthwise) {
+                    DepthwiseConvolution.run(g, constants[op.input(1)], bias, FusedActivation.NONE, in, 0, out, 0, s[0]);
+                } else {
+                    convolve(g, in, constants[op.input(1)], bias, out, s[0]);
+                }
             }
             case AVERAGE_POOL_2D, MAX_POOL_2D -> {
                 requireRank(op, s, 4);
-                outShape = new int[]{s[0], o.padding().outputSize(s[1], o.filterH(), o.strideH()),
-                        o.padding().outputSize(s[2], o.filterW(), o.strideW()), s[3]};
-                out = pool(op, in, s, outShape);
+                PoolGeometry g = PoolGeometry.of(o, s);
+                outShape = new int[]{s[0], g.oh(), g.ow(), s[3]};
+                out = new float[checkedSize(op, outShape)];
+                Pooling.pool(op.type() == OpType.MAX_POOL_2D, g, FusedActivation.NONE, in, 0, out, 0, s[0]);
             }
             case FULLY_CONNECTED -> {
                 int[] ws = graph.tensor(op.input(1)).shape();
@@ -170,33 +187,32 @@ public final class ReferenceEvaluator {
             }
             case SOFTMAX -> {
                 outShape = s;
-                out = softmax(in, s[s.length - 1], o.beta());
+                out = new float[in.length];
+                Softmax.rows(in, out, 0, in.length, s[s.length - 1], o.beta(), FusedActivation.NONE);
             }
             case MEAN -> {
-                int[] axes = graph.tensor(op.input(1)).intValues();
-                outShape = null;
-                float[][] result = new float[1][];
-                outShape = mean(in, s, axes, o.keepDims(), result);
-                out = result[0];
+                boolean[] reduce = ShapeInference.reducedAxes(s, graph.tensor(op.input(1)).intValues());
+                int[] kept = s.clone();
+                for (int d = 0; d < s.length; d++) {
+                    kept[d] = reduce[d] ? 1 : s[d];
+                }
+                out = new float[checkedSize(op, kept)];
+                Mean.run(s, reduce, FusedActivation.NONE, in, out, s[0]);
+                outShape = o.keepDims() ? kept
+                        : java.util.stream.IntStream.range(0, s.length).filter(d -> !reduce[d]).map(d -> s[d]).toArray();
             }
             case ADD, MUL -> {
                 int y = op.input(1);
-                int[][] outShapeHolder = new int[1][];
-                out = broadcast(op.type(), in, s, value(y, values), shape(y, shapes), outShapeHolder);
-                outShape = outShapeHolder[0];
+                int[] ys = shape(y, shapes);
+                outShape = ShapeInference.broadcastShape(s, ys);
+                out = new float[checkedSize(op, outShape)];
+                Elementwise.broadcast(op.type() == OpType.MUL, FusedActivation.NONE, in, s, value(y, values), ys,
+                        out, outShape);
             }
             case RELU, RELU6, LOGISTIC, TANH -> {
                 outShape = s;
                 out = new float[in.length];
-                for (int i = 0; i < in.length; i++) {
-                    float v = in[i];
-                    out[i] = switch (op.type()) {
-                        case RELU -> v > 0 ? v : 0f;
-                        case RELU6 -> Math.min(Math.max(v, 0f), 6f);
-                        case LOGISTIC -> (float) (1.0 / (1.0 + Math.exp(-v)));
-                        default -> (float) Math.tanh(v);
-                    };
-                }
+                Elementwise.unary(op.type(), FusedActivation.NONE, in, out, in.length);
             }
             default -> throw new IllegalArgumentException("unsupported op " + op.type());
         }
@@ -220,55 +236,46 @@ public final class ReferenceEvaluator {
         }
     }
 
-    // in [B,H,W,C]; out [B,OH,OW,O]; filter [O,KH,KW,C] or depthwise [1,KH,KW,C*M]
-    private float[] convolve(Operator op, float[] in, int[] s, int[] os, boolean depthwise) {
-        OpOptions o = op.options();
-        int[] ws = graph.tensor(op.input(1)).shape();
-        float[] w = constants[op.input(1)];
-        float[] bias = op.input(2) >= 0 ? constants[op.input(2)] : null;
-        int h = s[1], wd = s[2], c = s[3];
-        int kh = ws[1], kw = ws[2];
-        int oh = os[1], ow = os[2], oc = os[3];
-        int multiplier = depthwise ? oc / c : 1;
-        int padTop = o.padding().padBefore(h, (kh - 1) * o.dilationH() + 1, o.strideH());
-        int padLeft = o.padding().padBefore(wd, (kw - 1) * o.dilationW() + 1, o.strideW());
-        float[] out = new float[s[0] * oh * ow * oc];
+    /** Elements of {@code shape}, refused past {@link #MAX_ELEMENTS}: a hostile graph cannot exhaust memory. */
+    private static int checkedSize(Operator op, int[] shape) {
+        long size = 1;
+        for (int d : shape) {
+            size *= d;
+        }
+        if (size > MAX_ELEMENTS) {
+            throw new IllegalArgumentException(op.type() + ": output " + Arrays.toString(shape) + " has " + size
+                    + " elements, more than " + MAX_ELEMENTS);
+        }
+        return (int) size;
+    }
+
+    /** CONV_2D: in [B,H,W,C], filter [O,KH,KW,C], out [B,OH,OW,O]. */
+    private static void convolve(ConvGeometry g, float[] in, float[] w, float[] bias, float[] out, int images) {
+        int c = g.c();
+        int oc = g.oc();
         // One receptive field [KH, KW, C] at a time (zeros where it hangs over the edge): the
         // filter rows [O, KH*KW*C] are then plain dot products with it.
-        int k = kh * kw * c;
+        int k = g.kh() * g.kw() * c;
         float[] patch = new float[k];
-        for (int b = 0; b < s[0]; b++) {
-            for (int y = 0; y < oh; y++) {
-                for (int x = 0; x < ow; x++) {
-                    for (int i = 0; i < kh; i++) {
-                        int iy = y * o.strideH() + i * o.dilationH() - padTop;
-                        for (int j = 0; j < kw; j++) {
-                            int ix = x * o.strideW() + j * o.dilationW() - padLeft;
-                            int dst = (i * kw + j) * c;
-                            if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
+        for (int b = 0; b < images; b++) {
+            for (int y = 0; y < g.oh(); y++) {
+                for (int x = 0; x < g.ow(); x++) {
+                    for (int i = 0; i < g.kh(); i++) {
+                        int iy = y * g.sh() + i * g.dh() - g.padTop();
+                        for (int j = 0; j < g.kw(); j++) {
+                            int ix = x * g.sw() + j * g.dw() - g.padLeft();
+                            int dst = (i * g.kw() + j) * c;
+                            if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) {
                                 Arrays.fill(patch, dst, dst + c, 0f);
                             } else {
-                                System.arraycopy(in, ((b * h + iy) * wd + ix) * c, patch, dst, c);
+                                System.arraycopy(in, ((b * g.h() + iy) * g.w() + ix) * c, patch, dst, c);
                             }
                         }
                     }
-                    int base = ((b * oh + y) * ow + x) * oc;
-                    if (depthwise) {
-                        for (int f = 0; f < oc; f++) {
-                            float acc = 0f;
-                            int ch = f / multiplier;
-                            for (int t = 0; t < kh * kw; t++) {
-                                acc += patch[t * c + ch] * w[t * oc + f];
-                            }
-                            out[base + f] = acc + (bias != null ? bias[f] : 0f);
-                        }
-                    } else {
-                        filterRows(patch, w, k, oc, bias, out, base);
-                    }
+                    filterRows(patch, w, k, oc, bias, out, ((b * g.oh() + y) * g.ow() + x) * oc);
                 }
             }
         }
-        return out;
     }
 
     /**
@@ -313,38 +320,6 @@ public final class ReferenceEvaluator {
         return (s0 + s1) + (s2 + s3);
     }
 
-    private float[] pool(Operator op, float[] in, int[] s, int[] os) {
-        OpOptions o = op.options();
-        boolean max = op.type() == OpType.MAX_POOL_2D;
-        int h = s[1], wd = s[2], c = s[3];
-        int padTop = o.padding().padBefore(h, o.filterH(), o.strideH());
-        int padLeft = o.padding().padBefore(wd, o.filterW(), o.strideW());
-        float[] out = new float[s[0] * os[1] * os[2] * c];
-        for (int b = 0; b < s[0]; b++) {
-            for (int y = 0; y < os[1]; y++) {
-                for (int x = 0; x < os[2]; x++) {
-                    for (int ch = 0; ch < c; ch++) {
-                        float acc = max ? Float.NEGATIVE_INFINITY : 0f;
-                        int count = 0;
-                        // Only the window cells inside the input: a window far larger than the
-                        // input (legal in a file) must not cost its full area per output cell.
-                        int y0 = y * o.strideH() - padTop;
-                        int x0 = x * o.strideW() - padLeft;
-                        for (int iy = Math.max(y0, 0); iy < Math.min(y0 + o.filterH(), h); iy++) {
-                            for (int ix = Math.max(x0, 0); ix < Math.min(x0 + o.filterW(), wd); ix++) {
-                                float v = in[((b * h + iy) * wd + ix) * c + ch];
-                                acc = max ? Math.max(acc, v) : acc + v;
-                                count++;
-                            }
-                        }
-                        out[((b * os[1] + y) * os[2] + x) * c + ch] = max ? acc : count == 0 ? 0f : acc / count;
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
     /** The reshape target with dimension 0 = the run's batch and one -1 resolved. */
     static int[] reshaped(int[] s, int[] target, int size) {
         int batch = s[0];
@@ -377,123 +352,6 @@ public final class ReferenceEvaluator {
             throw new IllegalArgumentException("RESHAPE to " + Arrays.toString(target) + ": input " + Arrays.toString(s)
                     + " has " + perSample + " values per sample, target " + known);
         }
-        return r;
-    }
-
-    private static float[] softmax(float[] in, int depth, float beta) {
-        float[] out = new float[in.length];
-        for (int row = 0; row < in.length; row += depth) {
-            float max = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < depth; i++) {
-                max = Math.max(max, in[row + i]);
-            }
-            double sum = 0;
-            for (int i = 0; i < depth; i++) {
-                double e = Math.exp((in[row + i] - max) * (double) beta);
-                out[row + i] = (float) e;
-                sum += e;
-            }
-            for (int i = 0; i < depth; i++) {
-                out[row + i] = (float) (out[row + i] / sum);
-            }
-        }
-        return out;
-    }
-
-    private static int[] mean(float[] in, int[] s, int[] axes, boolean keepDims, float[][] result) {
-        boolean[] reduce = new boolean[s.length];
-        for (int a : axes) {
-            int axis = a < 0 ? a + s.length : a;
-            if (axis <= 0 || axis >= s.length) {
-                throw new IllegalArgumentException("MEAN: axis " + a + " is not a non-batch axis of " + Arrays.toString(s));
-            }
-            reduce[axis] = true;
-        }
-        int[] kept = new int[s.length];
-        long count = 1;
-        for (int d = 0; d < s.length; d++) {
-            kept[d] = reduce[d] ? 1 : s[d];
-            if (reduce[d]) {
-                count *= s[d];
-            }
-        }
-        int outSize = 1;
-        for (int d : kept) {
-            outSize *= d;
-        }
-        double[] sums = new double[outSize];
-        int[] idx = new int[s.length];
-        for (int i = 0; i < in.length; i++) {
-            int o = 0;
-            for (int d = 0; d < s.length; d++) {
-                o = o * kept[d] + (reduce[d] ? 0 : idx[d]);
-            }
-            sums[o] += in[i];
-            for (int d = s.length - 1; d >= 0 && ++idx[d] == s[d]; d--) {
-                idx[d] = 0;
-            }
-        }
-        result[0] = new float[outSize];
-        for (int i = 0; i < outSize; i++) {
-            result[0][i] = (float) (sums[i] / count);
-        }
-        if (keepDims) {
-            return kept;
-        }
-        return Arrays.stream(range(s.length)).filter(d -> !reduce[d]).map(d -> s[d]).toArray();
-    }
-
-    private static int[] range(int n) {
-        int[] r = new int[n];
-        for (int i = 0; i < n; i++) {
-            r[i] = i;
-        }
-        return r;
-    }
-
-    private static float[] broadcast(OpType type, float[] a, int[] as, float[] b, int[] bs, int[][] outShape) {
-        int rank = Math.max(as.length, bs.length);
-        int[] os = new int[rank];
-        int[] ap = padLeft(as, rank);
-        int[] bp = padLeft(bs, rank);
-        for (int d = 0; d < rank; d++) {
-            if (ap[d] != bp[d] && ap[d] != 1 && bp[d] != 1) {
-                throw new IllegalArgumentException(type + ": shapes " + Arrays.toString(as) + " and " + Arrays.toString(bs)
-                        + " do not broadcast");
-            }
-            os[d] = Math.max(ap[d], bp[d]);
-        }
-        long size = 1;
-        for (int d : os) {
-            size *= d;
-        }
-        if (size > MAX_ELEMENTS) {
-            throw new IllegalArgumentException(type + ": broadcasting " + Arrays.toString(as) + " with "
-                    + Arrays.toString(bs) + " gives " + size + " elements, more than " + MAX_ELEMENTS);
-        }
-        int n = (int) size;
-        float[] out = new float[n];
-        int[] idx = new int[rank];
-        for (int i = 0; i < n; i++) {
-            int ia = 0;
-            int ib = 0;
-            for (int d = 0; d < rank; d++) {
-                ia = ia * ap[d] + (ap[d] == 1 ? 0 : idx[d]);
-                ib = ib * bp[d] + (bp[d] == 1 ? 0 : idx[d]);
-            }
-            out[i] = type == OpType.ADD ? a[ia] + b[ib] : a[ia] * b[ib];
-            for (int d = rank - 1; d >= 0 && ++idx[d] == os[d]; d--) {
-                idx[d] = 0;
-            }
-        }
-        outShape[0] = os;
-        return out;
-    }
-
-    private static int[] padLeft(int[] s, int rank) {
-        int[] r = new int[rank];
-        Arrays.fill(r, 1);
-        System.arraycopy(s, 0, r, rank - s.length, s.length);
         return r;
     }
 }

@@ -1,8 +1,8 @@
-// gemm24_workbench.cpp - kernel workbench: times the 2:4 kernels (every ISA and strategy) against
+// sparse_gemm_workbench.cpp - kernel workbench: times the 2:4 kernels (every ISA and strategy) against
 // OpenBLAS on one shape, reporting the MINIMUM over many runs (robust on a shared machine).
 // Build and run (OpenBLAS from the JavaCPP cache; dense with its AVX-512 kernels):
-//   g++ -O3 -I.. gemm24_workbench.cpp -o /tmp/gemm24_wb -L$OB -lopenblas -Wl,-rpath,$OB
-//   OPENBLAS_CORETYPE=SKYLAKEX OPENBLAS_NUM_THREADS=1 /tmp/gemm24_wb ROWS COLS BATCH [REPS]
+//   g++ -O3 -I.. sparse_gemm_workbench.cpp -o /tmp/sparse_gemm_wb -L$OB -lopenblas -Wl,-rpath,$OB
+//   OPENBLAS_CORETYPE=SKYLAKEX OPENBLAS_NUM_THREADS=1 /tmp/sparse_gemm_wb ROWS COLS BATCH [REPS]
 #include "sparse24_gemm.h"
 #include "dev/dev_weights.h"
 #include <chrono>
