@@ -256,7 +256,8 @@ class ModelServerTest {
             }
             entered.countDown();
             try {
-                release.await();
+                // Bounded, so a test that fails before releasing cannot hang close() forever.
+                release.await(90, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
@@ -264,6 +265,15 @@ class ModelServerTest {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Polls /metrics until the queue holds {@code n} requests (the state checked next, not a timing). */
+    static void awaitQueueDepth(ModelServer s, int n) throws Exception {
+        String want = "sparse24_queue_depth{model=\"m\"} " + n;
+        for (int i = 0; i < 6000 && !text(get(s, "/metrics")).contains(want); i++) {
+            Thread.sleep(5);
+        }
+        assertTrue(text(get(s, "/metrics")).contains(want), "queue never reached " + n);
     }
 
     static ModelServer stalled(Stall stall, BatchingOptions batching) throws Exception {
@@ -282,17 +292,9 @@ class ModelServerTest {
             for (int i = 0; i < 2; i++) {
                 queued.add(postAsync(s, "/v2/models/m/infer", body, null));
             }
-            // The queue fills as the two arrive; then the next is refused at once.
-            HttpResponse<byte[]> refused = null;
-            for (int i = 0; i < 200 && refused == null; i++) {
-                HttpResponse<byte[]> r = post(s, "/v2/models/m/infer", body, null);
-                if (r.statusCode() == 503) {
-                    refused = r;
-                } else {
-                    queued.add(CompletableFuture.completedFuture(r));
-                }
-            }
-            assertTrue(refused != null);
+            awaitQueueDepth(s, 2);
+            // The queue is full: the next request is refused at once.
+            HttpResponse<byte[]> refused = post(s, "/v2/models/m/infer", body, null);
             assertError(refused, 503, "queue is full");
             stall.release.countDown();
             float[] want = reference.run(image(6, 1), 1);
@@ -314,9 +316,7 @@ class ModelServerTest {
             CompletableFuture<HttpResponse<byte[]>> first = postAsync(s, "/v2/models/m/infer", body, null);
             assertTrue(stall.entered.await(60, TimeUnit.SECONDS));
             CompletableFuture<HttpResponse<byte[]>> doomed = postAsync(s, "/v2/models/m/infer", body, null);
-            while (text(get(s, "/metrics")).contains("sparse24_queue_depth{model=\"m\"} 0")) {
-                Thread.sleep(5);                // wait until it is queued (not a timing assertion)
-            }
+            awaitQueueDepth(s, 1);
             stall.release.countDown();
             assertEquals(200, first.get(60, TimeUnit.SECONDS).statusCode());
             assertError(doomed.get(60, TimeUnit.SECONDS), 500, "inference failed: the run was cancelled");
@@ -352,9 +352,7 @@ class ModelServerTest {
         for (int i = 0; i < 5; i++) {
             inFlight.add(postAsync(s, "/v2/models/m/infer", body, null));
         }
-        while (!text(get(s, "/metrics")).contains("sparse24_queue_depth{model=\"m\"} 5")) {
-            Thread.sleep(5);
-        }
+        awaitQueueDepth(s, 5);
         Thread closer = new Thread(s::close);
         closer.start();
         while (s.isReady()) {
@@ -376,6 +374,43 @@ class ModelServerTest {
                 .GET().build(), HttpResponse.BodyHandlers.ofByteArray()));
         assertTrue(e instanceof ConnectException || e.getCause() instanceof ConnectException
                 || e instanceof java.io.IOException, e.toString());
+    }
+
+    @Test
+    void uint8ModelTakesUint8JsonAndBinaryData() throws Exception {
+        SparseModel u8;
+        try (java.io.InputStream in = ModelServerTest.class.getResourceAsStream("/dev/sparse24/format/tflite/uint8_input.tflite")) {
+            u8 = SparseModel.fromBytes(in.readAllBytes());
+        }
+        String name = u8.inputs().get(0).name();
+        byte[] px = new byte[784];
+        new Random(12).nextBytes(px);
+        try (ModelServer s = ModelServer.start(ServerOptions.defaults().withPort(0),
+                List.of(new ModelServer.Model("u8", u8, SESSION, BatchingOptions.defaults(4))));
+             InferenceSession ref = u8.newSession(SESSION)) {
+            assertTrue(text(get(s, "/v2/models/u8")).contains("\"datatype\":\"UINT8\",\"shape\":[-1,28,28,1]"));
+            StringBuilder json = new StringBuilder("{\"inputs\":[{\"name\":\"" + name
+                    + "\",\"shape\":[1,28,28,1],\"datatype\":\"UINT8\",\"data\":[");
+            for (int i = 0; i < px.length; i++) {
+                json.append(i == 0 ? "" : ",").append(px[i] & 0xff);
+            }
+            json.append("]}]}");
+            float[] want = ref.run(px, 1);
+            HttpResponse<byte[]> r = post(s, "/v2/models/u8/infer", json.toString().getBytes(StandardCharsets.UTF_8), null);
+            assertEquals(200, r.statusCode(), text(r));
+            assertArrayEquals(want, data(text(r)));
+            byte[] head = ("{\"inputs\":[{\"name\":\"" + name + "\",\"shape\":[1,28,28,1],\"datatype\":\"UINT8\","
+                    + "\"parameters\":{\"binary_data_size\":784}}]}").getBytes(StandardCharsets.UTF_8);
+            byte[] body = java.util.Arrays.copyOf(head, head.length + 784);
+            System.arraycopy(px, 0, body, head.length, 784);
+            assertArrayEquals(want, data(text(post(s, "/v2/models/u8/infer", body, (long) head.length))));
+            // Floats for a UINT8 input are refused, with the reason.
+            assertError(post(s, "/v2/models/u8/infer", json.toString().replace("UINT8", "FP32")
+                    .getBytes(StandardCharsets.UTF_8), null), 400, "datatype FP32, the model takes UINT8");
+            assertError(post(s, "/v2/models/u8/infer", json.toString().replace("[1,28,28,1],\"datatype\":\"UINT8\",\"data\":[",
+                    "[1,28,28,1],\"datatype\":\"UINT8\",\"data\":[256,").replaceFirst(",\\d+]}]}$", "]}]}")
+                    .getBytes(StandardCharsets.UTF_8), null), 400, "is not a UINT8");
+        }
     }
 
     @Test

@@ -405,15 +405,7 @@ public final class BatchingSession implements AutoCloseable {
     }
 
     private void runSession(Buffer[] in, int batch, FloatBuffer[] out) {
-        FloatBuffer[] floats = new FloatBuffer[in.length];
-        for (int k = 0; k < in.length; k++) {
-            if (!(in[k] instanceof FloatBuffer f)) {
-                throw new UnsupportedOperationException("input " + inputs.get(k).name() + " is "
-                        + inputs.get(k).dtype() + "; this session takes float inputs only");
-            }
-            floats[k] = f;
-        }
-        session.run(floats, batch, out);
+        session.run(in, batch, out);        // typed: FloatBuffer for FLOAT32, ByteBuffer for UINT8/INT8
     }
 
     private void notify(java.util.function.Consumer<BatchingListener> event) {

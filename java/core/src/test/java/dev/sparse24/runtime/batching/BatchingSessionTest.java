@@ -106,7 +106,8 @@ class BatchingSessionTest {
             }
             entered.countDown();
             try {
-                release.await();
+                // Bounded, so a test that fails before releasing cannot hang close() forever.
+                release.await(90, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
@@ -373,6 +374,43 @@ class BatchingSessionTest {
             float[][] got = b.submit(new Buffer[]{x}, 1).get(30, TimeUnit.SECONDS);
             assertArrayEquals(session.run(image(4), 1), got[0]);
             assertEquals(7, x.position());
+        }
+    }
+
+    @Test
+    void uint8InputsAreBatchedAsBytes() throws Exception {
+        SparseModel u8;
+        try (java.io.InputStream in = BatchingSessionTest.class.getResourceAsStream(
+                "/dev/sparse24/format/tflite/uint8_input.tflite")) {
+            u8 = SparseModel.fromBytes(in.readAllBytes());
+        }
+        assertEquals(dev.sparse24.graph.DType.UINT8, u8.inputs().get(0).dtype());
+        Stall stall = new Stall();
+        try (InferenceSession s = u8.newSession(SessionOptions.defaults().withDevice(Device.CPU).withThreads(1)
+                .withMaxBatch(8));
+             BatchingSession b = new BatchingSession(s, BatchingOptions.defaults(8).withConcurrency(1)
+                     .withMaxDelay(Duration.ofSeconds(10)).withListener(stall))) {
+            Random r = new Random(3);
+            byte[][] px = new byte[9][784];
+            for (byte[] p : px) {
+                r.nextBytes(p);                 // every byte value, 128..255 included
+            }
+            CompletableFuture<float[]> first = b.submit(px[0], 1);     // held in its batch; the next eight gather
+            assertTrue(stall.entered.await(30, TimeUnit.SECONDS));
+            List<CompletableFuture<float[]>> fs = new ArrayList<>();
+            byte[] all = new byte[8 * 784];
+            for (int i = 0; i < 8; i++) {
+                fs.add(b.submit(px[i + 1], 1));
+                System.arraycopy(px[i + 1], 0, all, i * 784, 784);
+            }
+            stall.release.countDown();
+            float[] want = s.run(all, 8);
+            assertArrayEquals(s.run(px[0], 1), first.get(30, TimeUnit.SECONDS));
+            for (int i = 0; i < 8; i++) {
+                assertArrayEquals(java.util.Arrays.copyOfRange(want, i * 10, i * 10 + 10), fs.get(i).get(30, TimeUnit.SECONDS));
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.submit(new float[784], 1));
+            assertTrue(e.getMessage().contains("UINT8: expected a ByteBuffer"), e.getMessage());
         }
     }
 
