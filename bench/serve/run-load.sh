@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Load test of `sparse24 serve` on loopback with wrk (Debian: apt-get install -y wrk).
 #
-#   bench/serve/run-load.sh [MODEL] [THREADS] [SECONDS]     (defaults: /tmp/tut/model.s24, 2, 20)
+#   bench/serve/run-load.sh [MODEL] [THREADS] [SECONDS] [INSTANCES]
+#                                 (defaults: /tmp/tut/model.s24, 2, 20, 2: serve --instances)
 #
 # 1. 64 connections of single-image requests (JSON body, and the binary tensor extension), with
 #    dynamic batching (--max-batch 64 --max-delay-ms 2) and without (--max-batch 1): throughput,
 #    p50/p99, statuses, the batch sizes that formed (from /metrics).
 # 2. Offline `sparse24 run` throughput at the same threads (batch 64), for the served fraction.
-# 3. Overload: --queue 16, 256 connections: statuses (503s), latency, server RSS sampled every
+# 3. Overload: --queue 64, 256 connections: statuses (503s), latency, server RSS sampled every
 #    second; then 64 connections again (recovery).
-# Every server runs with -Xmx1g. wrk runs on the same machine: it takes CPU from the server.
+# Every server runs with a fixed, pre-touched 512 MiB heap (-Xms512m -Xmx512m -XX:+AlwaysPreTouch), so RSS
+# growth means memory outside the heap. wrk runs on the same machine: it takes CPU from the server.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 model="${1:-/tmp/tut/model.s24}"
 threads="${2:-2}"
 secs="${3:-20}"
+instances="${4:-2}"
 jar="$root/java/cli/target/sparse24.jar"
 port=18000
 work="$(mktemp -d)"
@@ -29,7 +32,7 @@ hl_bin=$(python3 "$root/bench/serve/make_body.py" "$work/body.bin" "$input" bina
 
 server_pid=""
 start_server() {   # args: extra serve flags
-  java -Xmx1g -jar "$jar" serve "$model" --name m --port $port --threads "$threads" --device cpu "$@" \
+  java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -jar "$jar" serve "$model" --name m --port $port --threads "$threads" --instances "$instances" --device cpu "$@" \
       > "$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 200); do
@@ -73,7 +76,7 @@ load() {   # label connections seconds body header_length
   echo "    $(batch_summary "$before" "$after")"
 }
 
-echo "== $(date -u +%FT%TZ) $(nproc) cores, model $model, session threads $threads, ${secs}s per run"
+echo "== $(date -u +%FT%TZ) $(nproc) cores, model $model, session threads $threads, instances $instances, ${secs}s per run"
 for mb in 64 1; do
   start_server --max-batch $mb --max-delay-ms 2 --queue 1024
   load "warm-up max-batch $mb" 64 5 "$work/body.bin" "$hl_bin" > /dev/null
@@ -86,8 +89,8 @@ echo "== offline: sparse24 run --threads $threads --batch 64"
 java -Xmx1g -jar "$jar" run "$model" --mnist 2000 --threads "$threads" --batch 64 --device cpu --show 0 2>/dev/null \
     | grep -iE "throughput|images/s" || true
 
-echo "== overload: --queue 16, 256 connections, then recovery at 64"
-start_server --max-batch 64 --max-delay-ms 2 --queue 16
+echo "== overload: --queue 64, 256 connections, then recovery at 64"
+start_server --max-batch 64 --max-delay-ms 2 --queue 64
 load "warm-up" 64 5 "$work/body.bin" "$hl_bin" > /dev/null
 rss0=$(ps -o rss= -p "$server_pid")
 ( for _ in $(seq 1 "$secs"); do ps -o rss= -p "$server_pid"; sleep 1; done ) > "$work/rss.txt" &

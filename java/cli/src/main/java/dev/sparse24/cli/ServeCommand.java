@@ -62,6 +62,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Requests waiting per model before 503 (default: ${DEFAULT-VALUE}).")
     int queue;
 
+    @Option(names = "--instances", defaultValue = "2", paramLabel = "N",
+            description = "Batches run at the same time per model, each on all session threads (default: ${DEFAULT-VALUE}).")
+    int instances;
+
     @Option(names = "--timeout-ms", defaultValue = "0", paramLabel = "MS",
             description = "Per-request limit, 503 when passed; 0: none (default: ${DEFAULT-VALUE}).")
     long timeoutMs;
@@ -86,9 +90,9 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--device must be auto, cpu or cuda, given " + device);
         }
-        if (threads < 0 || maxBatch < 1 || maxDelayMs < 0 || queue < 1 || timeoutMs < 0 || maxBodyMb < 1
+        if (threads < 0 || maxBatch < 1 || instances < 1 || maxDelayMs < 0 || queue < 1 || timeoutMs < 0 || maxBodyMb < 1
                 || maxBodyMb > 2000 || port < 0 || port > 65535) {
-            throw new UserError("expected --threads >= 0, --max-batch >= 1, --max-delay-ms >= 0, --queue >= 1, "
+            throw new UserError("expected --threads >= 0, --max-batch >= 1, --instances >= 1, --max-delay-ms >= 0, --queue >= 1, "
                     + "--timeout-ms >= 0, --max-body-mb 1..2000, --port 0..65535");
         }
         if (model == null && more.isEmpty()) {
@@ -110,7 +114,7 @@ public final class ServeCommand implements Callable<Integer> {
         SessionOptions session = SessionOptions.defaults().withDevice(dev).withThreads(threads).withMaxBatch(maxBatch);
         BatchingOptions batching = BatchingOptions.defaults(maxBatch)
                 .withMaxDelay(Duration.ofNanos((long) (maxDelayMs * 1e6)))
-                .withQueueCapacity(queue).withTimeout(Duration.ofMillis(timeoutMs));
+                .withQueueCapacity(queue).withTimeout(Duration.ofMillis(timeoutMs)).withConcurrency(instances);
         List<ModelServer.Model> models = new ArrayList<>();
         for (String[] nm : named) {
             SparseModel m = SparseModel.load(CommandFiles.requireReadableFile(Path.of(nm[1]), "model"));
