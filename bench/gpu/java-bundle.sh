@@ -23,6 +23,7 @@ for j in "$lib"/*.jar; do
   case "$(basename "$j")" in
     openblas-*|xchart-*|pdfbox-*|fontbox-*|graphics2d-*|VectorGraphics2D-*|animated-gif-lib-*|commons-logging-*) ;;
     jackson-*|progressbar-*|jline-*) ;;  # summary.json and progress bars: tutorial only
+    onnxruntime-*) ;;                    # the bench's CPU peer (tens of MB of natives)
     *) cp "$j" "$dest/jars/" ;;
   esac
 done

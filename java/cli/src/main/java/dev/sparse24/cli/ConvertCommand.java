@@ -2,6 +2,8 @@ package dev.sparse24.cli;
 
 import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.ModelFormatException;
+import dev.sparse24.format.onnx.OnnxExportException;
+import dev.sparse24.format.onnx.OnnxWriter;
 import dev.sparse24.graph.Graph;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,16 +18,18 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code sparse24 convert IN OUT}: reads a .tflite (or .s24) model and writes it as .s24, the
- * weights that hold 2:4 along their last dimension compressed. Exit 0 on success, 2 on an
- * unreadable input.
+ * weights that hold 2:4 along their last dimension compressed - or, when OUT ends in
+ * {@code .onnx}, as ONNX (opset 17, 2:4 weights dense with their zeros). Exit 0 on success, 2 on
+ * an unreadable input or a model ONNX export refuses.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = "Convert a .tflite (or .s24) model to .s24, compressing 2:4 weights.")
+        description = {"Convert a .tflite (or .s24) model to .s24, compressing 2:4 weights,",
+                "or to ONNX (opset 17) when OUT ends in .onnx."})
 public final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IN", description = "The input model (.tflite or .s24).")
     Path in;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "The .s24 file to write.")
+    @Parameters(index = "1", paramLabel = "OUT", description = "The file to write: .s24, or .onnx for ONNX.")
     Path outFile;
 
     @CommandLine.Spec
@@ -45,6 +49,18 @@ public final class ConvertCommand implements Callable<Integer> {
         Path parent = outFile.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
+        }
+        if (outFile.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            try {
+                OnnxWriter.write(g, outFile);
+            } catch (OnnxExportException e) {
+                throw new UserError(e.getMessage());
+            }
+            long b = Files.size(outFile);
+            out.printf(Locale.ROOT, "%s (%,d bytes) -> %s (%,d bytes, ONNX opset %d; %d 2:4 weight tensors stored dense"
+                    + " with their zeros)%n", in, a, outFile, b, OnnxWriter.OPSET_VERSION, g.compressedTensors().size());
+            out.flush();
+            return 0;
         }
         ModelFiles.writeS24(g, outFile);
         long b = Files.size(outFile);

@@ -1,6 +1,8 @@
 package dev.sparse24.tools;
 
 import dev.sparse24.format.ModelFiles;
+import dev.sparse24.format.onnx.OnnxExportException;
+import dev.sparse24.format.onnx.OnnxWriter;
 import dev.sparse24.graph.Graph;
 
 import java.io.IOException;
@@ -10,7 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** Writes a graph as {@code model.s24} and {@code model.tflite} side by side and reports both sizes. */
+/**
+ * Writes a graph as {@code model.s24} and {@code model.tflite} side by side and reports both
+ * sizes; {@link #writeOnnx} adds {@code model.onnx}.
+ */
 public final class ModelExport {
     private ModelExport() {
     }
@@ -48,5 +53,19 @@ public final class ModelExport {
         ModelFiles.writeS24(graph, s24);
         ModelFiles.writeTflite(graph, tflite);
         return new Exported(s24, Files.size(s24), tflite, Files.size(tflite));
+    }
+
+    /**
+     * Writes {@code graph} as ONNX to {@code file} (atomically), returning its size in bytes.
+     *
+     * @throws OnnxExportException when the graph cannot be exported (the message names the op)
+     */
+    public static long writeOnnx(Graph graph, Path file) throws IOException, OnnxExportException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        OnnxWriter.write(graph, file);
+        return Files.size(file);
     }
 }

@@ -182,7 +182,12 @@ public final class ReferenceEvaluator {
                 }
             }
             case RESHAPE -> {
-                outShape = reshaped(s, o.newShape(), in.length);
+                // The target comes from the options or, as ShapeInference also accepts, a constant second input.
+                int[] target = o.newShape() != null || op.input(1) < 0 ? o.newShape() : graph.tensor(op.input(1)).intValues();
+                if (target == null) {
+                    throw new IllegalArgumentException("RESHAPE: no target shape (neither an option nor an int32 input)");
+                }
+                outShape = reshaped(s, target, in.length);
                 out = in;
             }
             case SOFTMAX -> {

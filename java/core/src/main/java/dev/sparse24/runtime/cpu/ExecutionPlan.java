@@ -66,12 +66,12 @@ final class ExecutionPlan {
                     continue;
                 }
                 boolean isSparse = step instanceof GemmStep g && g.isSparse();
-                if (step instanceof GemmStep) {
+                if (step instanceof GemmStep || step instanceof DirectConvStep) {
                     gemm++;
                     sparse += isSparse ? 1 : 0;
                 }
                 steps.add(step);
-                stepNames.add(op.type() + " -> " + graph.tensor(op.output(0)).name() + (isSparse ? " (2:4)" : ""));
+                stepNames.add(op.type() + " -> " + graph.tensor(op.output(0)).name() + (isSparse ? " (2:4)" : step instanceof DirectConvStep ? " (direct)" : ""));
                 produced[op.output(0)] = true;
             }
         } catch (RuntimeException e) {
@@ -111,7 +111,9 @@ final class ExecutionPlan {
     /** The step for {@code op}, or null when it is a view (a RESHAPE without activation). */
     private PlanStep compile(Operator op, Isa isa) {
         return switch (op.type()) {
-            case FULLY_CONNECTED, CONV_2D -> new GemmStep(graph, op, shapes, isa, maxBatch);
+            case CONV_2D -> DirectConvStep.applies(graph, op, shapes, isa) ? new DirectConvStep(graph, op, shapes, isa)
+                    : new GemmStep(graph, op, shapes, isa, maxBatch);
+            case FULLY_CONNECTED -> new GemmStep(graph, op, shapes, isa, maxBatch);
             case DEPTHWISE_CONV_2D -> new JavaSteps.Depthwise(graph, op, shapes);
             case MAX_POOL_2D, AVERAGE_POOL_2D -> new JavaSteps.Pool(op, shapes, isa);
             case SOFTMAX -> new JavaSteps.SoftmaxStep(op, shapes);

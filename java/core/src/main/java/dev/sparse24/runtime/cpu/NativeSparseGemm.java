@@ -41,6 +41,15 @@ final class NativeSparseGemm {
                                   int r0, int n, FloatPointer dst);
 
     /**
+     * Dense CONV_2D in place over NHWC input for output rows [r0, r1) (row = image * oh + oy);
+     * weights transposed to [kh*kw*c][opad], bias [opad]; see conv_direct.h. Returns 0, or -1
+     * for an unknown ISA level.
+     */
+    static native int s24_conv_direct(int isa, FloatPointer x, int h, int w, int c, int kh, int kw, int oh, int ow,
+                                      int sh, int sw, int dh, int dw, int padTop, int padLeft, FloatPointer wt,
+                                      FloatPointer bias, int o, int opad, int act, FloatPointer y, int r0, int r1);
+
+    /**
      * MAX_POOL_2D (isMax 1) / AVERAGE_POOL_2D of {@code images} NHWC images into y, then act
      * (TFLite codes 0-3); see conv_helpers.h. Twin and reference: ops.Pooling.
      */

@@ -157,11 +157,13 @@ class CpuExecutorTest {
         ops.add(new Operator(OpType.CONV_2D, new int[]{4, 5, 6}, new int[]{7},
                 OpOptions.conv(Padding.VALID, 2, 2, 2, 2, FusedActivation.RELU6)));
         Graph g = new Graph(t, ops, new int[]{0}, new int[]{7}, java.util.Map.of());
-        // The native helpers only move data and add: bit-identical to their Java twins.
+        // Natively the first conv runs direct (DirectConvStep: its own summation order, FMAs), the
+        // second through the native im2col and bias/activation: equal to the Java path to rounding.
         float[] x = Outputs.gaussian(r, 7 * 13 * 11);
         try (CpuExecutor nat = new CpuExecutor(g, 1, 64, Isa.best());
              CpuExecutor java = new CpuExecutor(g, 1, 64, Isa.JAVA)) {
-            org.junit.jupiter.api.Assertions.assertArrayEquals(run(java, x, 7, 10), run(nat, x, 7, 10));
+            double err = Outputs.relativeError(run(nat, x, 7, 10), run(java, x, 7, 10));
+            assertTrue(err < TOLERANCE, "native vs Java: " + err);
         }
         assertMatchesReference(g, 4);
     }

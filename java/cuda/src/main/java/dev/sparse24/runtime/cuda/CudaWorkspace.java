@@ -3,7 +3,6 @@ package dev.sparse24.runtime.cuda;
 import dev.sparse24.runtime.cuda.device.DeviceApi;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,7 +50,7 @@ final class CudaWorkspace {
             host = new ByteBuffer[stagingBytes.length];
             for (int i = 0; i < staging.length; i++) {
                 staging[i] = stagingBytes[i] > 0 ? alloc(stagingBytes[i]) : 0;
-                host[i] = ByteBuffer.allocateDirect(Math.toIntExact(hostBytes[i])).order(ByteOrder.nativeOrder());
+                host[i] = device.allocateHost(hostBytes[i]);
             }
             patches = patchBytes > 0 ? alloc(patchBytes) : 0;
             gemm = gemmBytes > 0 ? alloc(gemmBytes) : 0;
@@ -110,6 +109,12 @@ final class CudaWorkspace {
     void free() {
         owned.forEach(device::free);
         owned.clear();
+        if (host != null) {
+            for (int i = 0; i < host.length; i++) {
+                device.freeHost(host[i]);
+                host[i] = null;
+            }
+        }
         stream.close();
     }
 }

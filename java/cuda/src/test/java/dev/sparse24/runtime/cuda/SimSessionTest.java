@@ -110,13 +110,18 @@ class SimSessionTest {
         }
     }
 
-    /** Runs reuse the session's workspace: no device memory per run; close frees everything. */
+    /**
+     * Runs reuse the session's workspace: no device memory and no host staging buffer per run
+     * (they come from DeviceApi.allocateHost: page-locked on a GPU); close frees everything.
+     */
     @Test
     void runsAllocateNothingAndCloseFreesAll() {
         dev.sparse24.runtime.cuda.sim.SimDevice device = new dev.sparse24.runtime.cuda.sim.SimDevice();
         CudaExecutor ex = new CudaExecutor(SimOpsTest.convolutions(5), device, "sim", dev.sparse24.runtime.HalfPrecision.FP16, 4);
         int afterCompile = device.liveAllocations();
         assertTrue(afterCompile > 0);
+        int staging = device.liveHostBuffers();
+        assertEquals(2, staging, "the first workspace's input and output staging buffers");
         java.nio.FloatBuffer in = java.nio.FloatBuffer.allocate(6 * 143);
         java.nio.FloatBuffer out = java.nio.FloatBuffer.allocate(6 * 17);
         for (int i = 0; i < 5; i++) {
@@ -124,8 +129,11 @@ class SimSessionTest {
         }
         assertEquals(afterCompile, device.liveAllocations());
         assertEquals(1, ex.workspaceCount());
+        ex.run(new java.nio.FloatBuffer[]{in}, 6, new java.nio.FloatBuffer[]{out});
+        assertEquals(staging, device.liveHostBuffers());
         ex.close();
         assertEquals(0, device.liveAllocations());
+        assertEquals(0, device.liveHostBuffers());
     }
 
     @Test

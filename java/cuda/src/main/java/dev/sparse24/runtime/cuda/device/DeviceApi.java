@@ -28,6 +28,18 @@ public interface DeviceApi extends AutoCloseable {
     /** Frees an address {@link #allocate} returned; 0 is ignored. */
     void free(long address);
 
+    /**
+     * A host buffer of {@code bytes} for staging copies, page-locked on the real device
+     * (cudaMallocHost: asynchronous copies from pageable memory are staged through a driver
+     * buffer and do not overlap), native byte order. Free it with {@link #freeHost}.
+     *
+     * @throws DeviceException when it cannot be allocated
+     */
+    ByteBuffer allocateHost(long bytes);
+
+    /** Frees a buffer {@link #allocateHost} returned; null is ignored. */
+    void freeHost(ByteBuffer buffer);
+
     /** A new stream (and, on the real device, its cuBLAS handle). */
     Stream openStream();
 

@@ -21,6 +21,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -157,6 +158,26 @@ public final class CudaDriverDevice implements DeviceApi {
         if (address != 0) {
             bind();
             check(cudart.cudaFree(at(address)), "cudaFree");
+        }
+    }
+
+    @Override
+    public ByteBuffer allocateHost(long bytes) {
+        bind();
+        PointerPointer<Pointer> p = new PointerPointer<>(1);
+        int rc = cudart.cudaMallocHost(p, Math.max(bytes, 1));
+        if (rc != cudart.cudaSuccess) {
+            throw new DeviceException("cudaMallocHost(" + bytes + " bytes)", errorName(rc),
+                    rc == cudart.cudaErrorMemoryAllocation);
+        }
+        return p.get(0).capacity(Math.max(bytes, 1)).asByteBuffer().order(ByteOrder.nativeOrder());
+    }
+
+    @Override
+    public void freeHost(ByteBuffer buffer) {
+        if (buffer != null) {
+            bind();
+            check(cudart.cudaFreeHost(new Pointer(buffer)), "cudaFreeHost");
         }
     }
 

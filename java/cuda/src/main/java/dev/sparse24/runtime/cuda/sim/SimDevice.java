@@ -28,6 +28,7 @@ public final class SimDevice implements DeviceApi {
     /** Element-wise kernels get at most this many blocks: each block is 64 CPU threads here. */
     private static final int ELEMENTWISE_BLOCKS = 2;
     private static final Throwable LOAD_FAILURE = load();
+    private final java.util.concurrent.atomic.AtomicInteger liveHostBuffers = new java.util.concurrent.atomic.AtomicInteger();
 
     private final Set<Long> live = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -93,6 +94,29 @@ public final class SimDevice implements DeviceApi {
     public Stream openStream() {
         requireOpen();
         return () -> { };
+    }
+
+    /** Host staging buffers: plain direct buffers here (nothing to pin), counted for leak tests. */
+    @Override
+    public ByteBuffer allocateHost(long bytes) {
+        requireOpen();
+        if (bytes < 0) {
+            throw new IllegalArgumentException("negative host allocation: " + bytes);
+        }
+        liveHostBuffers.incrementAndGet();
+        return ByteBuffer.allocateDirect(Math.toIntExact(Math.max(bytes, 1))).order(java.nio.ByteOrder.nativeOrder());
+    }
+
+    @Override
+    public void freeHost(ByteBuffer buffer) {
+        if (buffer != null) {
+            liveHostBuffers.decrementAndGet();
+        }
+    }
+
+    /** Host buffers allocated and not yet freed (tests: a closed session leaves none). */
+    public int liveHostBuffers() {
+        return liveHostBuffers.get();
     }
 
     @Override
