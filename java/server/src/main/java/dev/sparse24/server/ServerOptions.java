@@ -1,0 +1,66 @@
+package dev.sparse24.server;
+
+import java.time.Duration;
+
+/**
+ * How a {@link ModelServer} listens.
+ *
+ * @param host         address to bind (127.0.0.1 by default: loopback only)
+ * @param port         TCP port; 0 picks a free one ({@link ModelServer#url()} tells which)
+ * @param maxBodyBytes the largest request body; larger ones get 413 (64 MiB by default)
+ * @param stopTimeout  how long a graceful stop waits for requests in flight (30 s by default)
+ * @param httpThreads  Jetty's thread pool (parsing and writing; inference runs on the batchers'
+ *                     threads); 16 by default
+ */
+public record ServerOptions(String host, int port, long maxBodyBytes, Duration stopTimeout, int httpThreads) {
+    /** Checks the values. */
+    public ServerOptions {
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException("host must not be empty");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be 0..65535, given " + port);
+        }
+        if (maxBodyBytes < 1 || maxBodyBytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("maxBodyBytes must be 1.." + (Integer.MAX_VALUE - 8) + ", given "
+                    + maxBodyBytes);
+        }
+        if (stopTimeout == null || stopTimeout.isNegative()) {
+            throw new IllegalArgumentException("stopTimeout must be >= 0, given " + stopTimeout);
+        }
+        if (httpThreads < 4) {
+            throw new IllegalArgumentException("httpThreads must be >= 4 (Jetty needs acceptor and selector threads),"
+                    + " given " + httpThreads);
+        }
+    }
+
+    /** 127.0.0.1:8000, 64 MiB bodies, 30 s graceful stop, 16 HTTP threads. */
+    public static ServerOptions defaults() {
+        return new ServerOptions("127.0.0.1", 8000, 64L << 20, Duration.ofSeconds(30), 16);
+    }
+
+    /** The same options on another host. */
+    public ServerOptions withHost(String host) {
+        return new ServerOptions(host, port, maxBodyBytes, stopTimeout, httpThreads);
+    }
+
+    /** The same options on another port. */
+    public ServerOptions withPort(int port) {
+        return new ServerOptions(host, port, maxBodyBytes, stopTimeout, httpThreads);
+    }
+
+    /** The same options with another body limit. */
+    public ServerOptions withMaxBodyBytes(long maxBodyBytes) {
+        return new ServerOptions(host, port, maxBodyBytes, stopTimeout, httpThreads);
+    }
+
+    /** The same options with another graceful-stop wait. */
+    public ServerOptions withStopTimeout(Duration stopTimeout) {
+        return new ServerOptions(host, port, maxBodyBytes, stopTimeout, httpThreads);
+    }
+
+    /** The same options with another HTTP thread count. */
+    public ServerOptions withHttpThreads(int httpThreads) {
+        return new ServerOptions(host, port, maxBodyBytes, stopTimeout, httpThreads);
+    }
+}
