@@ -4,11 +4,11 @@ import dev.sparse24.runtime.Device;
 import dev.sparse24.runtime.InferenceSession;
 import dev.sparse24.runtime.SessionOptions;
 import dev.sparse24.runtime.SparseModel;
-import dev.sparse24.runtime.batching.BatchingListener;
 import dev.sparse24.runtime.batching.BatchingOptions;
 import dev.sparse24.testing.TutorialFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import dev.sparse24.testing.StallingListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -244,27 +243,7 @@ class ModelServerTest {
     }
 
     /** Holds the batcher's runner in its next batch until released; optionally interrupts it after. */
-    static final class Stall implements BatchingListener {
-        final CountDownLatch entered = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-        volatile boolean interruptAfter;
-
-        @Override
-        public void batchCompleted(int requests, int samples, long waitNanos, long runNanos, Throwable failure) {
-            if (entered.getCount() == 0) {
-                return;
-            }
-            entered.countDown();
-            try {
-                // Bounded, so a test that fails before releasing cannot hang close() forever.
-                release.await(90, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            if (interruptAfter) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    static final class Stall extends StallingListener {
     }
 
     /** Polls /metrics until the queue holds {@code n} requests (the state checked next, not a timing). */

@@ -7,6 +7,7 @@ import dev.sparse24.runtime.SparseModel;
 import dev.sparse24.testing.TutorialFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import dev.sparse24.testing.StallingListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -89,38 +89,8 @@ class BatchingSessionTest {
         return e.getCause();
     }
 
-    /**
-     * A listener that holds the batcher's runner in the next batch's {@code batchCompleted}
-     * (before that batch's futures complete) until released; counts rejections.
-     */
-    static final class Stall implements BatchingListener {
-        final CountDownLatch entered = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-        final AtomicInteger rejected = new AtomicInteger();
-        volatile boolean interruptAfter;
-
-        @Override
-        public void batchCompleted(int requests, int samples, long waitNanos, long runNanos, Throwable failure) {
-            if (entered.getCount() == 0) {
-                return;
-            }
-            entered.countDown();
-            try {
-                // Bounded, so a test that fails before releasing cannot hang close() forever.
-                release.await(90, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            if (interruptAfter) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        @Override
-        public void rejected() {
-            rejected.incrementAndGet();
-        }
-
+    /** Holds the runner in its next batch (StallingListener) with a helper to get it there. */
+    static final class Stall extends StallingListener {
         /** Submits one request and returns once the runner is held in its batch. */
         CompletableFuture<float[]> hold(BatchingSession b) throws InterruptedException {
             CompletableFuture<float[]> f = b.submit(image(1), 1);
