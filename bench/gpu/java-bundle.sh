@@ -24,6 +24,8 @@ for j in "$lib"/*.jar; do
     openblas-*|xchart-*|pdfbox-*|fontbox-*|graphics2d-*|VectorGraphics2D-*|animated-gif-lib-*|commons-logging-*) ;;
     jackson-*|progressbar-*|jline-*) ;;  # summary.json and progress bars: tutorial only
     onnxruntime-*) ;;                    # the bench's CPU peer (tens of MB of natives)
+    jetty-*|prometheus-*|slf4j-*) ;;     # serve only
+    protobuf-*) ;;                       # ONNX export only
     *) cp "$j" "$dest/jars/" ;;
   esac
 done
