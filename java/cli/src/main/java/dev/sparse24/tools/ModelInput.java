@@ -94,6 +94,14 @@ public final class ModelInput {
         return info;
     }
 
+    /** Samples [from, from + count) as their own input (copied), so that running it copies nothing. */
+    public ModelInput range(int from, int count) {
+        int sample = info.sampleSize();
+        return floats != null
+                ? new ModelInput(info, Arrays.copyOfRange(floats, from * sample, (from + count) * sample), null, count * sample)
+                : new ModelInput(info, null, Arrays.copyOfRange(bytes, from * sample, (from + count) * sample), count * sample);
+    }
+
     /** Runs {@code count} samples from sample {@code from}: the session's outputs for them. */
     public float[] run(InferenceSession session, int from, int count) {
         int sample = info.sampleSize();

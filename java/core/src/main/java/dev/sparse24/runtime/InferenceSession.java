@@ -96,11 +96,7 @@ public final class InferenceSession implements AutoCloseable {
             throw new IllegalArgumentException("input: expected " + batch + " x " + model.inputs().get(0).sampleSize()
                     + " = " + need + " floats, given " + input.length);
         }
-        long outSize = (long) batch * model.outputs().get(0).sampleSize();
-        if (outSize > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("batch " + batch + " gives " + outSize
-                    + " output floats, more than one array holds; run it in parts or into a FloatBuffer");
-        }
+        long outSize = TypedInputs.outputFloats(model, batch);
         float[] out = new float[(int) outSize];
         run(FloatBuffer.wrap(input), batch, FloatBuffer.wrap(out));
         return out;
