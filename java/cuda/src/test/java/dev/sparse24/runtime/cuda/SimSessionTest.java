@@ -1,6 +1,5 @@
 package dev.sparse24.runtime.cuda;
 
-import dev.sparse24.data.Mnist;
 import dev.sparse24.data.MnistDataset;
 import dev.sparse24.graph.Graph;
 import dev.sparse24.runtime.BackendUnavailableException;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -56,8 +54,8 @@ class SimSessionTest {
     /** The tutorial model (2:4 conv2 and dense1, random weights) on 16 MNIST test images. */
     @Test
     void tutorialModelGivesTheCpuPredictionsOnMnist() throws Exception {
-        Path dir = Path.of(System.getProperty("sparse24.shared"), "data", "mnist");
-        MnistDataset data = Mnist.loadFrom(dir, 16);
+        // MNIST as users get it (../shared when present, else fetched and checked): any clone.
+        MnistDataset data = dev.sparse24.testing.TestData.mnist(16);
         float[] x = Arrays.copyOf(data.testImages().toArray(), 16 * 784);
         SparseModel model = SparseModel.fromGraph(TutorialFixture.graph(7));
         float[] cpu;
