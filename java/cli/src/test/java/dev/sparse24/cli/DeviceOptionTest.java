@@ -19,7 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * runs the tutorial model and writes the CPU's predictions.
  */
 class DeviceOptionTest {
-    static final String MNIST = Path.of(System.getProperty("sparse24.shared", "../shared"), "data", "mnist").toString();
+    // MNIST as users get it (../shared when present, else fetched and checked): any clone.
+    static String mnist() {
+        return dev.sparse24.testing.TestData.mnistDir().toString();
+    }
 
     @Test
     void cudaWithoutAGpuIsOneLineAndAutoSaysWhy(@TempDir Path dir) throws Exception {
@@ -27,13 +30,13 @@ class DeviceOptionTest {
                 "SPARSE24_CUDA_SIM=1 makes CUDA available");
         Path model = dir.resolve("tutorial.s24");
         ModelFiles.writeS24(TutorialFixture.graph(3), model);
-        FormatCommandsTest.Run run = FormatCommandsTest.run("run", model.toString(), "--mnist", "2", "--data", MNIST,
+        FormatCommandsTest.Run run = FormatCommandsTest.run("run", model.toString(), "--mnist", "2", "--data", mnist(),
                 "--device", "cuda");
         assertEquals(3, run.exit(), run.err());
         assertEquals(1, run.err().strip().lines().count(), run.err());
         assertTrue(run.err().startsWith("run: CUDA backend unavailable: "), run.err());
         assertFalse(run.err().contains("\tat "), "no stack trace");
-        run = FormatCommandsTest.run("run", model.toString(), "--mnist", "2", "--data", MNIST, "--device", "auto");
+        run = FormatCommandsTest.run("run", model.toString(), "--mnist", "2", "--data", mnist(), "--device", "auto");
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("Device: CPU (--device auto"), run.out());
         assertTrue(run.out().contains("(CUDA not used: "), run.out());
@@ -48,12 +51,12 @@ class DeviceOptionTest {
         ModelFiles.writeS24(TutorialFixture.graph(3), model);
         Path cpu = dir.resolve("cpu.bin");
         Path gpu = dir.resolve("gpu.bin");
-        FormatCommandsTest.Run run = FormatCommandsTest.run("run", model.toString(), "--mnist", "8", "--data", MNIST,
+        FormatCommandsTest.Run run = FormatCommandsTest.run("run", model.toString(), "--mnist", "8", "--data", mnist(),
                 "--device", "cpu", "--output", cpu.toString());
         assertEquals(0, run.exit(), run.err());
         System.setProperty("sparse24.cuda.sim", "true");
         try {
-            run = FormatCommandsTest.run("run", model.toString(), "--mnist", "8", "--data", MNIST,
+            run = FormatCommandsTest.run("run", model.toString(), "--mnist", "8", "--data", mnist(),
                     "--device", "cuda", "--output", gpu.toString());
         } finally {
             System.clearProperty("sparse24.cuda.sim");
