@@ -29,12 +29,32 @@ public final class TutorialModel {
     }
 
     /**
-     * Builds the tutorial model.
+     * Builds the tutorial model for MNIST with TFMOT's pruning recipe.
      *
      * @param pruned with the tutorial's pruning wrappers (false: the same model unpruned)
      * @param seed   initialisation seed
      */
     public static Sequential build(boolean pruned, long seed) {
+        return build(pruned, seed, INPUT, 10, PruningParams.twoByFour());
+    }
+
+    /**
+     * Builds the tutorial model for any image shape and class count, with the given pruning
+     * parameters for its two 2:4 layers (conv1 keeps the tutorial's unstructured 50%).
+     *
+     * @param pruned    with pruning wrappers (false: the same model unpruned; {@code twoByFour} unused)
+     * @param seed      initialisation seed
+     * @param input     per-sample input shape [H, W, C]
+     * @param classes   number of output classes (logits), >= 1
+     * @param twoByFour pruning parameters of conv2 and dense1 (m-by-n 2:4)
+     */
+    public static Sequential build(boolean pruned, long seed, Shape input, int classes, PruningParams twoByFour) {
+        if (input.rank() != 3) {
+            throw new IllegalArgumentException("tutorial model: input shape must be [H, W, C], given " + input);
+        }
+        if (classes < 1) {
+            throw new IllegalArgumentException("tutorial model: classes must be >= 1, given " + classes);
+        }
         Conv2D conv1 = new Conv2D(32, 5, Padding.SAME, Activation.RELU);
         conv1.setName("pruning_sparsity_0_5");
         Conv2D conv2 = new Conv2D(64, 5, Padding.SAME, Activation.NONE);
@@ -43,7 +63,6 @@ public final class TutorialModel {
         dense1.setName("structural_pruning_dense");
         // The tutorial prunes conv1 unstructured: its single input channel cannot carry 2:4.
         PruningParams unstructured = PruningParams.unstructured(new ConstantSparsity(0.5, 0));
-        PruningParams twoByFour = PruningParams.twoByFour();
         Layer l1 = pruned ? Pruning.pruneLowMagnitude(conv1, unstructured) : conv1;
         Layer l2 = pruned ? Pruning.pruneLowMagnitude(conv2, twoByFour) : conv2;
         Layer l3 = pruned ? Pruning.pruneLowMagnitude(dense1, twoByFour) : dense1;
@@ -57,7 +76,7 @@ public final class TutorialModel {
                 new Flatten(),
                 l3,
                 new Dropout(0.4),
-                new Dense(10))
-                .build(INPUT, seed);
+                new Dense(classes))
+                .build(input, seed);
     }
 }
