@@ -1,5 +1,6 @@
 package dev.sparse24.cli;
 
+import dev.sparse24.prune.Recipe;
 import dev.sparse24.runtime.Device;
 import dev.sparse24.tools.TutorialRun;
 import picocli.CommandLine.Command;
@@ -51,6 +52,14 @@ public final class TutorialCommand implements Callable<Integer> {
             description = "Device of step 9's 2:4 run: auto, cpu or cuda (default: ${DEFAULT-VALUE}); the dense baseline runs on the CPU.")
     String device;
 
+    @Option(names = "--recipe", defaultValue = "tfmot", paramLabel = "RECIPE",
+            description = {"How the 2:4 layers train: tfmot (default: TFMOT's prune_low_magnitude, mask fixed at "
+                    + "step 1, constant learning rate), best (dense warm-up, mask re-selection with SR-STE, "
+                    + "cosine learning rate; docs/recipes.md), or ingredients as key=value pairs, e.g. "
+                    + "warmup=0.1,refresh=100,until=0.5,srste=2e-4,lr=cosine,rate=1e-3 (a leading 'best,' starts "
+                    + "from best)."})
+    String recipe;
+
     @Option(names = "--quiet", description = "No progress bars, one line per epoch.")
     boolean quiet;
 
@@ -62,8 +71,14 @@ public final class TutorialCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--device must be auto, cpu or cuda, given " + device);
         }
+        Recipe r;
+        try {
+            r = Recipe.parse(recipe);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--recipe: " + e.getMessage());
+        }
         TutorialRun.Options options = new TutorialRun.Options(epochs, batchSize, seed, data, out, limit, dense,
-                threads, validationSplit, quiet, dev);
+                threads, validationSplit, quiet, dev, r);
         if (options.problem() != null) {
             throw new UserError(options.problem());
         }

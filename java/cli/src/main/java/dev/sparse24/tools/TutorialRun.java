@@ -19,6 +19,7 @@ import dev.sparse24.nn.Sequential;
 import dev.sparse24.sparse.NmPattern;
 import dev.sparse24.prune.Pruning;
 import dev.sparse24.prune.PruningParams;
+import dev.sparse24.prune.Recipe;
 import dev.sparse24.prune.UpdatePruningStep;
 import dev.sparse24.sparse.SparsityReport;
 import dev.sparse24.tensor.Blas;
@@ -55,9 +56,16 @@ public final class TutorialRun {
      * @param threads OpenBLAS threads (0: all cores)
      * @param quiet one line per epoch, no progress bar (also asked of the runtime step)
      * @param device where step 9 runs the 2:4 model (the dense baseline always runs on the CPU)
+     * @param recipe how the 2:4 layers are trained ({@link Recipe#tfmot()} when null; unused when dense)
      */
     public record Options(int epochs, int batchSize, long seed, Path data, Path out, int limit, boolean dense,
-                          int threads, double validationSplit, boolean quiet, Device device) {
+                          int threads, double validationSplit, boolean quiet, Device device, Recipe recipe) {
+        /** The options with TFMOT's recipe. */
+        public Options(int epochs, int batchSize, long seed, Path data, Path out, int limit, boolean dense,
+                       int threads, double validationSplit, boolean quiet, Device device) {
+            this(epochs, batchSize, seed, data, out, limit, dense, threads, validationSplit, quiet, device, null);
+        }
+
         /** What is wrong with these settings, as a message for the user, or null. */
         public String problem() {
             if (epochs <= 0 || batchSize <= 0 || limit < 0) {
@@ -79,6 +87,7 @@ public final class TutorialRun {
     private final double validationSplit;
     private final boolean quiet;
     private final Device device;
+    private final Recipe recipe;
     private final TrainingProgress progress;
 
     /**
@@ -100,6 +109,7 @@ public final class TutorialRun {
         this.validationSplit = o.validationSplit();
         this.quiet = o.quiet();
         this.device = o.device() == null ? Device.AUTO : o.device();
+        this.recipe = o.recipe() == null ? Recipe.tfmot() : o.recipe();
         this.progress = progress;
     }
 
@@ -113,12 +123,22 @@ public final class TutorialRun {
         MnistDataset mnist = Mnist.system().load(data, limit > 0 ? limit : Mnist.NO_LIMIT);
         System.out.printf(Locale.ROOT, "MNIST: %d train / %d test images%n", mnist.trainCount(), mnist.testCount());
 
-        // Steps 2-3: pruning parameters and the model.
-        Sequential model = TutorialModel.build(!dense, seed);
+        // Steps 2-3: pruning parameters and the model. The recipe needs the run's length (its
+        // warm-up, re-selections and learning-rate decay are fractions of it); Trainer.fit
+        // holds out the last floor(n * split) images and runs ceil(rest / batch) steps an epoch.
+        int trainCount = mnist.trainCount() - (int) Math.floor(mnist.trainCount() * validationSplit);
+        long totalSteps = (long) epochs * ((trainCount + batchSize - 1) / batchSize);
+        PruningParams twoByFour = recipe.twoByFour(Math.max(1, totalSteps));
+        Sequential model = TutorialModel.build(!dense, seed, TutorialModel.INPUT, 10, twoByFour);
         System.out.print(model.summary());
+        if (!dense) {
+            System.out.println("2:4 recipe: " + (recipe.isTfmot() ? "tfmot (" : "") + recipe
+                    + (recipe.isTfmot() ? ")" : "") + "; 2:4 layers: " + twoByFour.trainingDescription());
+        }
 
         // Step 4: compile and train.
-        Trainer trainer = new Trainer(model, new Adam(), new SparseCategoricalCrossentropy(true));
+        Trainer trainer = new Trainer(model, dense ? new Adam() : recipe.optimizer(Math.max(1, totalSteps)),
+                new SparseCategoricalCrossentropy(true));
         if (progress != null) {
             trainer.withProgress(progress);
         }
@@ -164,8 +184,9 @@ public final class TutorialRun {
         Graph exported = GraphExporter.export(stripped, plan);
         Map<String, String> meta = new LinkedHashMap<>(exported.metadata());
         meta.put(ModelMetadata.TRAINING_SUMMARY, String.format(Locale.ROOT,
-                "{\"test_accuracy\":%.4f,\"test_loss\":%.4f,\"epochs\":%d,\"batch_size\":%d,\"seed\":%d,\"limit\":%d}",
-                test.accuracy(), test.loss(), epochs, batchSize, seed, limit));
+                "{\"test_accuracy\":%.4f,\"test_loss\":%.4f,\"epochs\":%d,\"batch_size\":%d,\"seed\":%d,\"limit\":%d,"
+                        + "\"recipe\":\"%s\"}",
+                test.accuracy(), test.loss(), epochs, batchSize, seed, limit, dense ? "dense" : recipe));
         Graph graph = new Graph(exported.tensors(), exported.operators(), exported.inputs(), exported.outputs(), meta);
 
         // Step 6: both files.
@@ -241,6 +262,7 @@ public final class TutorialRun {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("created", Instant.now().toString());
         s.put("mode", dense ? "dense" : "pruned");
+        s.put("recipe", dense ? "dense" : recipe.toString());
         s.put("test_accuracy", test.accuracy());
         s.put("test_loss", test.loss());
         s.put("test_samples", test.samples());

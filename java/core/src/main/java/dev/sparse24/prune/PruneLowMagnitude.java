@@ -38,6 +38,19 @@ import java.util.Random;
  * is the inner layer's: pruned weights get gradients, the optimizer revives them a little, and
  * the next forward (or {@link UpdatePruningStep} at epoch end) zeroes them again.
  *
+ * <p>Beyond TFMOT, m-by-n parameters may carry a {@link MaskSchedule} and an SR-STE decay
+ * ({@link PruningParams#withMaskSchedule}, {@link PruningParams#withSrSte}). Before the
+ * schedule's first step the layer trains dense (mask all ones). While a later selection is still
+ * due, the layer trains <em>straight through</em>: the kernel parameter keeps the dense weights
+ * between steps, a training forward computes with {@code dense * mask} (the dense values wait in
+ * a copy), and {@link #backward} puts the dense weights back before the optimizer step, so that
+ * pruned weights keep learning from the masked network's gradient and can win their group at the
+ * next selection; with SR-STE's {@code lambda > 0} the pruned weights' gradients also get
+ * {@code lambda * w}. Inference forwards in that phase compute with {@code dense * mask} too, and
+ * restore the dense weights after. Once no selection is due any more the layer zeroes its pruned
+ * weights and trains as TFMOT's; {@link #finish} (called by {@link UpdatePruningStep} at train end
+ * and by {@link Pruning#strip}) does that early when training stops before.
+ *
  * <p>Naming: the wrapper is {@code prune_low_magnitude_<inner name>}. Inside a
  * {@link Sequential} an unnamed inner layer gets its Keras name in sequence with the other
  * layers (a wrapped Conv2D is still a {@code conv2d}, {@code conv2d_1}, ...).
@@ -67,6 +80,10 @@ public final class PruneLowMagnitude extends Layer implements Sequential.InnerNa
     private Parameter mask;
     private Parameter threshold;
     private Parameter pruningStep;
+    /** Whether the last training forward trained straight through (the kernel holds dense weights). */
+    private boolean straightThrough;
+    /** The dense kernel while the kernel parameter holds {@code dense * mask}; null otherwise. */
+    private float[] denseKernel;
 
     /**
      * Wraps {@code layer} (built or not; a built layer keeps its weights).
@@ -163,19 +180,73 @@ public final class PruneLowMagnitude extends Layer implements Sequential.InnerNa
     @Override
     public Tensor forward(Tensor input, boolean training) {
         requireBuilt();
-        if (training) {
-            long step = pruningStep() + 1;
-            if (step < 1) {
-                // Not persisted, so that every training call without the callback fails alike.
-                throw new IllegalStateException(name() + ": " + MISSING_CALLBACK_MESSAGE);
+        if (!training) {
+            if (straightThrough && denseKernel == null) {
+                // Between straight-through steps the kernel holds dense weights: compute with the
+                // masked ones and give the dense back, so that validation sees the sparse network.
+                maskKernelKeepingDense();
+                try {
+                    return layer.asLayer().forward(input, false);
+                } finally {
+                    restoreDenseKernel();
+                }
             }
-            setPruningStep(step);
-            if (params.isStructured() ? step == 1 : params.schedule().shouldPrune(step)) {
+            if (denseKernel == null) {
+                applyMask();
+            }
+            return layer.asLayer().forward(input, false);
+        }
+        long step = pruningStep() + 1;
+        if (step < 1) {
+            // Not persisted, so that every training call without the callback fails alike.
+            throw new IllegalStateException(name() + ": " + MISSING_CALLBACK_MESSAGE);
+        }
+        setPruningStep(step);
+        // A training forward whose backward never ran left the masked kernel in place.
+        restoreDenseKernel();
+        if (!params.isStructured()) {
+            if (params.schedule().shouldPrune(step)) {
                 updateMask(step);
             }
+            applyMask();
+            return layer.asLayer().forward(input, true);
         }
-        applyMask();
-        return layer.asLayer().forward(input, training);
+        MaskSchedule when = params.maskSchedule();
+        if (when.selectsAt(step)) {
+            updateMask(step);
+        }
+        straightThrough = when.changesAfter(step);
+        if (!straightThrough) {
+            applyMask();
+        } else if (!when.denseAt(step)) {
+            maskKernelKeepingDense();
+        }
+        // else: dense warm-up, the mask is still all ones
+        return layer.asLayer().forward(input, true);
+    }
+
+    /** Keeps the dense kernel in {@link #denseKernel} and writes {@code dense * mask} into the kernel. */
+    private void maskKernelKeepingDense() {
+        FloatBuffer w = layer.kernel().value().buffer();
+        FloatBuffer m = mask.value().buffer();
+        int n = mask.size();
+        float[] dense = new float[n];
+        w.get(0, dense, 0, n);
+        float[] masked = new float[n];
+        m.get(0, masked, 0, n);
+        for (int i = 0; i < n; i++) {
+            masked[i] *= dense[i];
+        }
+        w.put(0, masked, 0, n);
+        denseKernel = dense;
+    }
+
+    /** Puts the dense kernel back after {@link #maskKernelKeepingDense}; nothing when none is kept. */
+    private void restoreDenseKernel() {
+        if (denseKernel != null) {
+            layer.kernel().value().buffer().put(0, denseKernel, 0, denseKernel.length);
+            denseKernel = null;
+        }
     }
 
     private void updateMask(long step) {
@@ -206,10 +277,59 @@ public final class PruneLowMagnitude extends Layer implements Sequential.InnerNa
         }
     }
 
-    /** Delegates to the inner layer. */
+    /**
+     * The inner layer's backward. When the forward trained straight through, the dense kernel
+     * is then put back (the optimizer updates it, pruned weights included) and, with SR-STE, the
+     * pruned weights' gradients get {@code lambda * w}.
+     */
     @Override
     public Tensor backward(Tensor gradOutput) {
-        return layer.asLayer().backward(gradOutput);
+        Tensor gradInput = layer.asLayer().backward(gradOutput);
+        float[] dense = denseKernel;
+        if (dense != null) {
+            restoreDenseKernel();
+            double lambda = params.srSteDecay();
+            if (lambda > 0) {
+                FloatBuffer g = layer.kernel().grad().buffer();
+                FloatBuffer m = mask.value().buffer();
+                float l = (float) lambda;
+                for (int i = 0; i < dense.length; i++) {
+                    if (m.get(i) == 0f) {
+                        g.put(i, g.get(i) + l * dense[i]);
+                    }
+                }
+            }
+        }
+        return gradInput;
+    }
+
+    /**
+     * What {@link UpdatePruningStep} does at each epoch end: {@link #applyMask} (TFMOT's), except
+     * while training straight through, where the kernel's dense weights must survive.
+     */
+    public void endEpoch() {
+        requireBuilt();
+        if (!straightThrough) {
+            applyMask();
+        }
+    }
+
+    /**
+     * Ends training: the pruned weights are zeroed for good ({@code kernel <- kernel * mask}) and
+     * straight-through training stops. Idempotent; {@link UpdatePruningStep} calls it at train
+     * end and {@link Pruning#strip} before removing the wrapper. Training again resumes the mask
+     * schedule from the wrapper's step, with the pruned weights at zero.
+     */
+    public void finish() {
+        requireBuilt();
+        restoreDenseKernel();
+        straightThrough = false;
+        applyMask();
+    }
+
+    /** Whether the layer is training straight through (kernel holds dense weights between steps). */
+    public boolean isStraightThrough() {
+        return straightThrough;
     }
 
     /** The inner layer's parameters, then {@code mask}, {@code threshold}, {@code pruning_step}. */

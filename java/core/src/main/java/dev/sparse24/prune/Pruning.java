@@ -78,8 +78,8 @@ public final class Pruning {
 
     /**
      * Replaces each wrapper by its inner layer, in place (TFMOT's {@code strip_pruning}). The
-     * weights keep their zeros: masks are not applied again here, {@link UpdatePruningStep}
-     * did that at the last epoch end.
+     * weights keep their zeros: {@link PruneLowMagnitude#finish} applies each mask once more
+     * (a no-op after {@link UpdatePruningStep}'s train end) and ends straight-through training.
      *
      * @return {@code model}
      */
@@ -87,7 +87,11 @@ public final class Pruning {
         List<Layer> layers = model.layers();
         for (int i = 0; i < layers.size(); i++) {
             if (layers.get(i) instanceof PruneLowMagnitude) {
-                model.replace(i, ((PruneLowMagnitude) layers.get(i)).inner());
+                PruneLowMagnitude w = (PruneLowMagnitude) layers.get(i);
+                if (w.isBuilt()) {
+                    w.finish();
+                }
+                model.replace(i, w.inner());
             }
         }
         return model;

@@ -55,11 +55,22 @@ public final class UpdatePruningStep implements Callback {
         batches++;
     }
 
-    /** Re-applies every mask, so the epoch's weights are sparse. */
+    /**
+     * Re-applies every mask, so the epoch's weights are sparse ({@link PruneLowMagnitude#endEpoch}:
+     * not for a layer still training straight through).
+     */
     @Override
     public void onEpochEnd(int epoch, Map<String, Double> logs) {
         for (PruneLowMagnitude w : wrappers) {
-            w.applyMask();
+            w.endEpoch();
+        }
+    }
+
+    /** Zeroes every pruned weight for good ({@link PruneLowMagnitude#finish}). */
+    @Override
+    public void onTrainEnd() {
+        for (PruneLowMagnitude w : wrappers) {
+            w.finish();
         }
     }
 

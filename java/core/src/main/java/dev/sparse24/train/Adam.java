@@ -18,7 +18,7 @@ import java.util.Map;
  * uncorrected sqrt(v) ("epsilon hat" of the paper); we do the same to train the same way.
  */
 public final class Adam implements Optimizer {
-    private final float learningRate;
+    private final LearningRateSchedule learningRate;
     private final double beta1;
     private final double beta2;
     private final float epsilon;
@@ -49,6 +49,11 @@ public final class Adam implements Optimizer {
         this(learningRate, 0.9, 0.999, 1e-7f);
     }
 
+    /** Adam with a learning-rate schedule and Keras's other defaults. */
+    public Adam(LearningRateSchedule learningRate) {
+        this(learningRate, 0.9, 0.999, 1e-7f);
+    }
+
     /**
      * @param learningRate step size, > 0
      * @param beta1        first-moment decay in [0, 1)
@@ -56,8 +61,18 @@ public final class Adam implements Optimizer {
      * @param epsilon      added to sqrt(v), > 0
      */
     public Adam(float learningRate, double beta1, double beta2, float epsilon) {
-        if (!(learningRate > 0) || !Float.isFinite(learningRate)) {
-            throw new IllegalArgumentException("learning rate must be a finite value > 0, given " + learningRate);
+        this(LearningRateSchedule.constant(learningRate), beta1, beta2, epsilon);
+    }
+
+    /**
+     * @param learningRate step size per update (evaluated at the iterations done so far, as Keras)
+     * @param beta1        first-moment decay in [0, 1)
+     * @param beta2        second-moment decay in [0, 1)
+     * @param epsilon      added to sqrt(v), > 0
+     */
+    public Adam(LearningRateSchedule learningRate, double beta1, double beta2, float epsilon) {
+        if (learningRate == null) {
+            throw new NullPointerException("learning rate schedule must not be null");
         }
         if (!(beta1 >= 0 && beta1 < 1)) {
             throw new IllegalArgumentException("beta1 must be in [0, 1), given " + beta1);
@@ -76,9 +91,14 @@ public final class Adam implements Optimizer {
 
     @Override
     public void step(List<Parameter> params) {
+        float lr = learningRate.rate(iterations);
+        if (!(lr >= 0) || !Float.isFinite(lr)) {
+            throw new IllegalStateException("learning rate schedule " + learningRate + " gave " + lr + " at step "
+                    + iterations + ": expected a finite value >= 0");
+        }
         iterations++;
         double t = iterations;
-        float lrT = (float) (learningRate * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t)));
+        float lrT = (float) (lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t)));
         float b1 = (float) beta1;
         float b2 = (float) beta2;
         float c1 = 1f - b1;
@@ -109,6 +129,11 @@ public final class Adam implements Optimizer {
             }
             p.value().buffer().put(0, w, 0, n);
         }
+    }
+
+    /** The learning-rate schedule. */
+    public LearningRateSchedule learningRate() {
+        return learningRate;
     }
 
     @Override
