@@ -127,6 +127,17 @@ class UserErrorsTest {
                 aFile.toString());
     }
 
+    @Test
+    void badRecipesAreNamedBeforeAnyTraining(@TempDir Path dir) {
+        String out = dir.resolve("out").toString();
+        assertUserError(run("tutorial", "--recipe", "fastest", "--out", out, "--quiet"), "tutorial", "--recipe",
+                "key=value");
+        assertUserError(run("tutorial", "--recipe", "best,srste=-1", "--out", out, "--quiet"), "tutorial",
+                "--recipe", "srste");
+        assertUserError(run("tutorial", "--recipe", "warmup=0.1,turbo=1", "--out", out, "--quiet"), "tutorial",
+                "unknown ingredient 'turbo'");
+    }
+
     // ---------------------------------------------------------------- model files
 
     @Test
