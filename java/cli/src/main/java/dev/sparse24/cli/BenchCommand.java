@@ -1,6 +1,7 @@
 package dev.sparse24.cli;
 
 import dev.sparse24.runtime.Device;
+import dev.sparse24.tools.bench.BenchMerge;
 import dev.sparse24.tools.bench.BenchProfile;
 import dev.sparse24.tools.bench.BenchReport;
 import dev.sparse24.tools.bench.BenchRun;
@@ -13,6 +14,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -20,7 +22,8 @@ import java.util.concurrent.Callable;
  * {@code sparse24 bench [--quick|--full] [--model FILE] [--threads T] [--device cpu|cuda] --out DIR}:
  * dense against 2:4 sparse (layers and a whole model), with ONNX Runtime Java on our ONNX export
  * of the model, in this process; writes {@code DIR/results.json}, {@code DIR/report.md} and the
- * PNG charts. A progress bar on a terminal, one line per case otherwise.
+ * PNG charts. A progress bar on a terminal, one line per case otherwise. {@code --merge a.json
+ * b.json --out DIR} instead merges earlier results into one report ({@link BenchMerge}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark dense vs 2:4 sparse (layers and a model) and ONNX Runtime on the model's ONNX export;",
@@ -59,12 +62,20 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
 
+    @Option(names = "--merge", arity = "1..*", paramLabel = "RESULTS_JSON",
+            description = "Instead of running: merge these results.json files (CPU runs, the GPU device check, other"
+                    + " machines) into one report, results.json and charts in --out.")
+    List<Path> merge;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
+        if (merge != null) {
+            return merge(o);
+        }
         BenchProfile profile = profile();
         if (threads < 0) {
             throw new UserError("--threads must be >= 1 (or 0 for the default), given " + threads);
@@ -93,6 +104,28 @@ public final class BenchCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         o.println("Wrote " + w.json() + ", " + w.report() + " and " + w.charts().size() + " charts");
+        o.flush();
+        return 0;
+    }
+
+    private int merge(PrintWriter o) throws Exception {
+        if (size != null || model != null || threads != 0 || !device.equals("cpu")) {
+            throw new UserError("--merge takes only --out: it runs nothing, so --quick/--full/--model/--threads/--device"
+                    + " do not apply");
+        }
+        for (Path f : merge) {
+            CommandFiles.requireReadableFile(f, "results file");
+        }
+        CommandFiles.requireWritableDirectory(out, "--out");
+        String command = "sparse24 " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        BenchReport.Written w;
+        try {
+            w = BenchMerge.merge(merge, out, command);
+        } catch (BenchMerge.BadResultsException e) {
+            throw new UserError(e.getMessage());
+        }
+        o.println("Merged " + merge.size() + " results file(s): wrote " + w.json() + ", " + w.report() + " and "
+                + w.charts().size() + " charts");
         o.flush();
         return 0;
     }

@@ -160,7 +160,7 @@ final class BenchCharts {
                 log2(Arrays.stream(batches).max().orElse(1))};
     }
 
-    private static XYChart chart(String title, String x, String y, boolean logY) {
+    static XYChart chart(String title, String x, String y, boolean logY) {
         XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(x).yAxisTitle(y).build();
         // The batch doubles: x is log2(batch), labelled with the batch at whole powers of two.
         c.getStyler().setxAxisTickLabelsFormattingFunction(v -> isWhole(v) ? String.valueOf(Math.round(Math.pow(2, v))) : "");
@@ -181,6 +181,11 @@ final class BenchCharts {
         return c;
     }
 
+    /** The palette's {@code k}-th colour, cycling. */
+    static Color color(int k) {
+        return PALETTE[k % PALETTE.length];
+    }
+
     private static boolean isWhole(double v) {
         return Math.abs(v - Math.rint(v)) < 1e-6 && v >= 0;
     }
@@ -194,14 +199,14 @@ final class BenchCharts {
         return d.stripTrailingZeros().toPlainString();
     }
 
-    private static void style(XYSeries s, Color color, boolean dashed) {
+    static void style(XYSeries s, Color color, boolean dashed) {
         s.setLineColor(color);
         s.setMarkerColor(color);
         s.setMarker(dashed ? SeriesMarkers.DIAMOND : SeriesMarkers.CIRCLE);
         s.setLineStyle(dashed ? SeriesLines.DASH_DASH : new BasicStroke(2.5f));
     }
 
-    private static Path save(Path file, XYChart chart) throws IOException {
+    static Path save(Path file, XYChart chart) throws IOException {
         AtomicFiles.write(file, o -> BitmapEncoder.saveBitmap(chart, o, BitmapEncoder.BitmapFormat.PNG));
         return file;
     }
