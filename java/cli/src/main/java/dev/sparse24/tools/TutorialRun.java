@@ -5,7 +5,8 @@ import dev.sparse24.models.TutorialModel;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sparse24.data.Mnist;
-import dev.sparse24.data.MnistDataset;
+import dev.sparse24.data.IdxDataset;
+import dev.sparse24.data.TrainingData;
 import dev.sparse24.models.GraphExporter;
 import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.ModelMetadata;
@@ -110,11 +111,15 @@ public final class TutorialRun {
                 dense ? "dense baseline" : "2:4 + unstructured pruning", epochs, batchSize, seed, Blas.threads());
 
         // Step 1: data.
-        MnistDataset mnist = Mnist.system().load(data, limit > 0 ? limit : Mnist.NO_LIMIT);
-        System.out.printf(Locale.ROOT, "MNIST: %d train / %d test images%n", mnist.trainCount(), mnist.testCount());
+        // MNIST unless --data names other IDX files (then a note says so and the model adapts).
+        IdxDataset mnist = TrainingData.load(Mnist.system(), data, limit > 0 ? limit : Mnist.NO_LIMIT,
+                System.out::println);
+        System.out.printf(Locale.ROOT, "%s: %d train / %d test images%n", mnist.isMnistFiles() || data == null
+                ? "MNIST" : "Data", mnist.trainCount(), mnist.testCount());
 
-        // Steps 2-3: pruning parameters and the model.
-        Sequential model = TutorialModel.build(!dense, seed);
+        // Steps 2-3: pruning parameters and the model (input shape and classes from the data).
+        Sequential model = TutorialModel.build(!dense, seed, mnist.imageShape(), mnist.classes(),
+                PruningParams.twoByFour());
         System.out.print(model.summary());
 
         // Step 4: compile and train.
@@ -203,7 +208,7 @@ public final class TutorialRun {
      * kernels and once with every layer dense (OpenBLAS): test accuracy (which must equal the
      * training-time evaluation within 0.0005), batch-1 latency and batch-256 throughput.
      */
-    private Map<String, Object> runOnRuntime(Path s24, MnistDataset mnist, Evaluation test) throws Exception {
+    private Map<String, Object> runOnRuntime(Path s24, IdxDataset mnist, Evaluation test) throws Exception {
         SparseModel sparse = SparseModel.load(s24);
         SparseModel dense = SparseModel.fromGraph(sparse.graph().withDenseWeights());
         float[] x = mnist.testImages().toArray();
