@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sparse24", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "2:4 structured sparsity on the JVM: train, prune, export and run.",
         subcommands = {TutorialCommand.class, ExportCommand.class, ConvertCommand.class, CheckSparsityCommand.class,
-                VisualizeCommand.class, RunCommand.class, BenchCommand.class, ServeCommand.class,
+                VisualizeCommand.class, RunCommand.class, BenchCommand.class, ServeCommand.class, SparsifyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

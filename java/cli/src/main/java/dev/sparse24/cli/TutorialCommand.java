@@ -30,7 +30,11 @@ public final class TutorialCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of initialisation, shuffling and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--data", description = "Directory holding the four MNIST IDX files (raw or .gz).")
+    @Option(names = "--data", paramLabel = "DIR", description = {
+            "Directory of four IDX files (raw or .gz): *train-images*, *train-labels*, *t10k-images* (or *test-images*), "
+                    + "*t10k-labels* (or *test-labels*). MNIST's own files, or any other set: images [N,H,W] or [N,H,W,C] "
+                    + "uint8, labels [N] in 0..K-1; the model adapts to H, W, C and K. Default: MNIST, found or fetched, "
+                    + "checked by SHA-256."})
     Path data;
 
     @Option(names = "--out", defaultValue = "out/tutorial", description = "Output directory (default: ${DEFAULT-VALUE}).")

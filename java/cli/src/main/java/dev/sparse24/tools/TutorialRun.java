@@ -5,7 +5,8 @@ import dev.sparse24.models.TutorialModel;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sparse24.data.Mnist;
-import dev.sparse24.data.MnistDataset;
+import dev.sparse24.data.IdxDataset;
+import dev.sparse24.data.TrainingData;
 import dev.sparse24.models.GraphExporter;
 import dev.sparse24.format.ModelFiles;
 import dev.sparse24.format.ModelMetadata;
@@ -120,16 +121,20 @@ public final class TutorialRun {
                 dense ? "dense baseline" : "2:4 + unstructured pruning", epochs, batchSize, seed, Blas.threads());
 
         // Step 1: data.
-        MnistDataset mnist = Mnist.system().load(data, limit > 0 ? limit : Mnist.NO_LIMIT);
-        System.out.printf(Locale.ROOT, "MNIST: %d train / %d test images%n", mnist.trainCount(), mnist.testCount());
+        // MNIST unless --data names other IDX files (then a note says so and the model adapts).
+        IdxDataset mnist = TrainingData.load(Mnist.system(), data, limit > 0 ? limit : Mnist.NO_LIMIT,
+                System.out::println);
+        System.out.printf(Locale.ROOT, "%s: %d train / %d test images%n", mnist.isMnistFiles() || data == null
+                ? "MNIST" : "Data", mnist.trainCount(), mnist.testCount());
 
-        // Steps 2-3: pruning parameters and the model. The recipe needs the run's length (its
-        // warm-up, re-selections and learning-rate decay are fractions of it); Trainer.fit
-        // holds out the last floor(n * split) images and runs ceil(rest / batch) steps an epoch.
+        // Steps 2-3: pruning parameters and the model (input shape and classes from the data).
+        // The recipe needs the run's length (its warm-up, re-selections and learning-rate decay
+        // are fractions of it); Trainer.fit holds out the last floor(n * split) images and runs
+        // ceil(rest / batch) steps an epoch.
         int trainCount = mnist.trainCount() - (int) Math.floor(mnist.trainCount() * validationSplit);
         long totalSteps = (long) epochs * ((trainCount + batchSize - 1) / batchSize);
         PruningParams twoByFour = recipe.twoByFour(Math.max(1, totalSteps));
-        Sequential model = TutorialModel.build(!dense, seed, TutorialModel.INPUT, 10, twoByFour);
+        Sequential model = TutorialModel.build(!dense, seed, mnist.imageShape(), mnist.classes(), twoByFour);
         System.out.print(model.summary());
         if (!dense) {
             System.out.println("2:4 recipe: " + (recipe.isTfmot() ? "tfmot (" : "") + recipe
@@ -224,7 +229,7 @@ public final class TutorialRun {
      * kernels and once with every layer dense (OpenBLAS): test accuracy (which must equal the
      * training-time evaluation within 0.0005), batch-1 latency and batch-256 throughput.
      */
-    private Map<String, Object> runOnRuntime(Path s24, MnistDataset mnist, Evaluation test) throws Exception {
+    private Map<String, Object> runOnRuntime(Path s24, IdxDataset mnist, Evaluation test) throws Exception {
         SparseModel sparse = SparseModel.load(s24);
         SparseModel dense = SparseModel.fromGraph(sparse.graph().withDenseWeights());
         float[] x = mnist.testImages().toArray();

@@ -11,12 +11,18 @@ import java.util.Arrays;
  */
 public final class IdxArray {
     private final String source;
+    private final int dataType;
     private final int[] dims;
     private final byte[] data;
     private final String sha256;
 
     IdxArray(String source, int[] dims, byte[] data, String sha256) {
+        this(source, IdxReader.UNSIGNED_BYTE, dims, data, sha256);
+    }
+
+    IdxArray(String source, int dataType, int[] dims, byte[] data, String sha256) {
         this.source = source;
+        this.dataType = dataType;
         this.dims = dims;
         this.data = data;
         this.sha256 = sha256;
@@ -64,7 +70,30 @@ public final class IdxArray {
         return data;
     }
 
-    /** Element {@code i} of the flat data as an unsigned value 0..255. */
+    /** The IDX data-type code: {@link IdxReader#UNSIGNED_BYTE} or {@link IdxReader#INT32}. */
+    public int dataType() {
+        return dataType;
+    }
+
+    /** Number of elements: the product of the dimensions. */
+    public long elementCount() {
+        return (long) count() * itemSize();
+    }
+
+    /**
+     * Element {@code i} of the flat data as an int: 0..255 for unsigned bytes, the signed
+     * big-endian value for int32.
+     */
+    public int intValue(int i) {
+        if (dataType == IdxReader.INT32) {
+            int o = 4 * i;
+            return ((data[o] & 0xFF) << 24) | ((data[o + 1] & 0xFF) << 16) | ((data[o + 2] & 0xFF) << 8)
+                    | (data[o + 3] & 0xFF);
+        }
+        return data[i] & 0xFF;
+    }
+
+    /** Element {@code i} of the flat data as an unsigned value 0..255 (unsigned-byte arrays). */
     public int unsignedByte(int i) {
         return data[i] & 0xFF;
     }

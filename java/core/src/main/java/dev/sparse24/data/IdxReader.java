@@ -29,8 +29,10 @@ import java.util.zip.ZipException;
  * allocated, so a corrupt or hostile header cannot exhaust memory.
  */
 public final class IdxReader {
-    /** IDX data-type code of unsigned bytes, the only type this reader accepts. */
+    /** IDX data-type code of unsigned bytes, the only type {@link #read(Path)} accepts. */
     public static final int UNSIGNED_BYTE = 0x08;
+    /** IDX data-type code of big-endian signed 32-bit integers, accepted by {@link #readBytesOrInts}. */
+    public static final int INT32 = 0x0C;
     /** Most dimensions accepted (IDX allows 255; nothing we read has more than 3). */
     public static final int MAX_RANK = 4;
     /** Largest data size accepted: about the largest byte array a JVM will allocate. */
@@ -59,8 +61,27 @@ public final class IdxReader {
     public static IdxArray read(Path file) throws IOException {
         long storedBytes = Files.size(file);
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, storedBytes, file.toString());
+            return read(in, storedBytes, file.toString(), false);
         }
+    }
+
+    /**
+     * Reads an IDX file, raw or gzip, of unsigned bytes ({@code 0x08}) or signed 32-bit
+     * integers ({@code 0x0C}, e.g. labels of a data set with more than 256 classes).
+     *
+     * @throws IdxFormatException when the content is not a well-formed IDX file of one of these types
+     * @throws IOException when the file cannot be read
+     */
+    public static IdxArray readBytesOrInts(Path file) throws IOException {
+        long storedBytes = Files.size(file);
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, storedBytes, file.toString(), true);
+        }
+    }
+
+    /** {@link #readBytesOrInts(Path)} of content held in memory (for fuzzing). */
+    public static IdxArray readBytesOrInts(byte[] content, String sourceName) throws IOException {
+        return read(new ByteArrayInputStream(content), content.length, sourceName, true);
     }
 
     /**
@@ -73,10 +94,10 @@ public final class IdxReader {
      * @throws IdxFormatException when the content is not a well-formed unsigned-byte IDX file
      */
     public static IdxArray read(byte[] content, String sourceName) throws IOException {
-        return read(new ByteArrayInputStream(content), content.length, sourceName);
+        return read(new ByteArrayInputStream(content), content.length, sourceName, false);
     }
 
-    private static IdxArray read(InputStream stored, long storedBytes, String source)
+    private static IdxArray read(InputStream stored, long storedBytes, String source, boolean allowInts)
             throws IOException {
         PushbackInputStream peekable = new PushbackInputStream(stored, 2);
         boolean gzip = startsWithGzipMagic(peekable);
@@ -96,10 +117,11 @@ public final class IdxReader {
             throw new IdxFormatException(source + ": truncated header: expected a 4-byte magic, found "
                     + got + " bytes");
         }
-        int[] dims = parseMagicAndDims(magic, reader, source);
+        int[] dims = parseMagicAndDims(magic, reader, source, allowInts);
         int headerBytes = 4 + 4 * dims.length;
+        int type = magic[2] & 0xFF;
 
-        long claimed = dataBytes(dims, source);
+        long claimed = dataBytes(dims, type == INT32 ? 4 : 1, source);
         // Refuse before allocating: the stored size bounds what the file can really hold.
         if (!gzip && claimed > storedBytes - headerBytes) {
             throw new IdxFormatException(source + ": truncated: dims " + Arrays.toString(dims) + " need "
@@ -122,10 +144,10 @@ public final class IdxReader {
             throw new IdxFormatException(source + ": trailing garbage: " + trailing + " bytes after the "
                     + claimed + " bytes of data that dims " + Arrays.toString(dims) + " describe");
         }
-        return new IdxArray(source, dims, data, HexFormat.of().formatHex(sha.digest()));
+        return new IdxArray(source, type, dims, data, HexFormat.of().formatHex(sha.digest()));
     }
 
-    private static int[] parseMagicAndDims(byte[] magic, GzipAwareReader reader, String source)
+    private static int[] parseMagicAndDims(byte[] magic, GzipAwareReader reader, String source, boolean allowInts)
             throws IOException {
         int type = magic[2] & 0xFF;
         int rank = magic[3] & 0xFF;
@@ -133,7 +155,11 @@ public final class IdxReader {
             throw new IdxFormatException(source + ": wrong magic: expected 00 00 08 0N (IDX unsigned bytes), found "
                     + HexFormat.ofDelimiter(" ").formatHex(magic) + "; not an IDX file");
         }
-        if (type != UNSIGNED_BYTE) {
+        if (allowInts && type != UNSIGNED_BYTE && type != INT32) {
+            throw new IdxFormatException(source + ": unsupported IDX data type: expected 0x08 (unsigned byte) or 0x0c"
+                    + " (int32), found 0x" + HexFormat.of().toHexDigits((byte) type));
+        }
+        if (!allowInts && type != UNSIGNED_BYTE) {
             throw new IdxFormatException(source + ": unsupported IDX data type: expected 0x08 (unsigned byte), found 0x"
                     + HexFormat.of().toHexDigits((byte) type));
         }
@@ -161,9 +187,9 @@ public final class IdxReader {
         return dims;
     }
 
-    /** The product of the dimensions, refused when it exceeds {@link #MAX_DATA_BYTES}. */
-    private static long dataBytes(int[] dims, String source) throws IdxFormatException {
-        long n = 1;
+    /** The product of the dimensions times the element size, refused above {@link #MAX_DATA_BYTES}. */
+    private static long dataBytes(int[] dims, int elementBytes, String source) throws IdxFormatException {
+        long n = elementBytes;
         for (int d : dims) {
             // n <= MAX_DATA_BYTES < 2^31 and d < 2^31, so n * d cannot overflow a long.
             n *= d;
