@@ -25,16 +25,16 @@ class PruneLowMagnitudeTest {
     // A Dense kernel [in=8, out=2] by hand. TFLite rows (out-major) are its columns:
     // out 0: [0.1 -0.9 0.5 0.3 | 0.0 0.2 -0.2 0.8] -> keeps i=1,2 | i=7 and i=5 (tie with i=6, lower index)
     // out 1: [1 2 3 4 | 4 3 2 1]                   -> keeps i=2,3 | i=4,5
-    private static final float[] HAND_KERNEL = {
+    static final float[] HAND_KERNEL = {
         0.1f, 1, -0.9f, 2, 0.5f, 3, 0.3f, 4, 0.0f, 4, 0.2f, 3, -0.2f, 2, 0.8f, 1};
-    private static final float[] HAND_MASK = {
+    static final float[] HAND_MASK = {
         0, 0, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 0, 0, 1, 0};
 
     private static PruneLowMagnitude wrappedDense(int units, PruningParams params) {
         return Pruning.pruneLowMagnitude(new LinearKernelFake(units), params);
     }
 
-    private static Tensor batch(int n, int features, long seed) {
+    static Tensor batch(int n, int features, long seed) {
         java.util.Random r = new java.util.Random(seed);
         Tensor x = Tensor.zeros(n, features);
         for (int i = 0; i < x.size(); i++) {
@@ -44,7 +44,7 @@ class PruneLowMagnitudeTest {
     }
 
     /** y = x . K + b in double, K as [in, out]. */
-    private static double[] linear(Tensor x, float[] kernel, float[] bias, int in, int out) {
+    static double[] linear(Tensor x, float[] kernel, float[] bias, int in, int out) {
         int n = x.shape().dim(0);
         double[] y = new double[n * out];
         for (int b = 0; b < n; b++) {
@@ -59,7 +59,7 @@ class PruneLowMagnitudeTest {
         return y;
     }
 
-    private static float[] times(float[] a, float[] b) {
+    static float[] times(float[] a, float[] b) {
         float[] c = new float[a.length];
         for (int i = 0; i < a.length; i++) {
             c[i] = a[i] * b[i];

@@ -10,8 +10,6 @@ import dev.sparse24.train.SparseCategoricalCrossentropy;
 import dev.sparse24.train.Trainer;
 import org.junit.jupiter.api.Test;
 
-import java.util.Random;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,45 +21,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * recomputed here in plain loops.
  */
 class StraightThroughPruningTest {
-    // The same hand kernel as PruneLowMagnitudeTest: TFLite rows (out-major) are its columns.
-    // out 0: [0.1 -0.9 0.5 0.3 | 0.0 0.2 -0.2 0.8] -> keeps i=1,2 | i=5,7
-    // out 1: [1 2 3 4 | 4 3 2 1]                   -> keeps i=2,3 | i=4,5
-    private static final float[] HAND_KERNEL = {
-        0.1f, 1, -0.9f, 2, 0.5f, 3, 0.3f, 4, 0.0f, 4, 0.2f, 3, -0.2f, 2, 0.8f, 1};
-    private static final float[] HAND_MASK = {
-        0, 0, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 0, 0, 1, 0};
+    // The hand kernel of PruneLowMagnitudeTest (its comment works the mask out by hand).
+    private static final float[] HAND_KERNEL = PruneLowMagnitudeTest.HAND_KERNEL;
+    private static final float[] HAND_MASK = PruneLowMagnitudeTest.HAND_MASK;
 
     private static Tensor batch(int n, int features, long seed) {
-        Random r = new Random(seed);
-        Tensor x = Tensor.zeros(n, features);
-        for (int i = 0; i < x.size(); i++) {
-            x.set(i, (float) (r.nextDouble() * 2 - 1));
-        }
-        return x;
+        return PruneLowMagnitudeTest.batch(n, features, seed);
     }
 
     private static float[] times(float[] a, float[] b) {
-        float[] c = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            c[i] = a[i] * b[i];
-        }
-        return c;
+        return PruneLowMagnitudeTest.times(a, b);
     }
 
-    /** y = x . K + b in double, K as [in, out]. */
     private static double[] linear(Tensor x, float[] kernel, float[] bias, int in, int out) {
-        int n = x.shape().dim(0);
-        double[] y = new double[n * out];
-        for (int b = 0; b < n; b++) {
-            for (int o = 0; o < out; o++) {
-                double s = bias[o];
-                for (int i = 0; i < in; i++) {
-                    s += (double) x.get(b * in + i) * kernel[i * out + o];
-                }
-                y[b * out + o] = s;
-            }
-        }
-        return y;
+        return PruneLowMagnitudeTest.linear(x, kernel, bias, in, out);
     }
 
     private record Setup(PruneLowMagnitude wrapper, Sequential model, UpdatePruningStep callback, Tensor kernel) {
