@@ -26,8 +26,9 @@ public final class TrainingData {
      * @param explicitDir the user's {@code --data DIR}, or null
      * @param limit       first examples of each split to keep, at least 1 ({@link Mnist#NO_LIMIT}: all)
      * @param notes       receives the one-line note when the files are not MNIST
-     * @throws DatasetNotFoundException, IdxFormatException, DataIntegrityException as
-     *     {@link Mnist#load(Path, int)} and {@link IdxDataset#load(Path, int)} say
+     * @throws DatasetNotFoundException when the files are missing or ambiguous (or MNIST cannot be fetched)
+     * @throws IdxFormatException       when a file is not a well-formed IDX file
+     * @throws DataIntegrityException   when MNIST's checksums, or the set's shapes, counts or labels, are wrong
      */
     public static IdxDataset load(Mnist mnist, Path explicitDir, int limit, Consumer<String> notes) throws IOException {
         if (explicitDir == null) {
