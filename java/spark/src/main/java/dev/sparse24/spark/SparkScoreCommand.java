@@ -46,7 +46,7 @@ import java.util.concurrent.Callable;
  * <p>Exit status: 0 done, 1 a row refused in FAILFAST mode or another job failure, 2 a user error
  * (missing file, bad flag, existing output), each said in one line.
  */
-@Command(name = "spark-score", mixinStandardHelpOptions = true,
+@Command(name = "sparse24 spark-score", mixinStandardHelpOptions = true,
         description = {"Score images with a .s24/.tflite model on Apache Spark (local or cluster):"
                 + " Parquet predictions, written atomically; accuracy when labels are given."})
 public final class SparkScoreCommand implements Callable<Integer> {
@@ -93,6 +93,11 @@ public final class SparkScoreCommand implements Callable<Integer> {
             description = "Label column of Parquet images, used when present (default: ${DEFAULT-VALUE}).")
     String labelCol;
 
+    @Option(names = "--warmup", defaultValue = "0", paramLabel = "K",
+            description = "Score the images K times, unwritten, before the timed pass: what a long job's later"
+                    + " partitions see (model loaded on every executor, JIT warm); for measurements (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -124,9 +129,23 @@ public final class SparkScoreCommand implements Callable<Integer> {
             err.println("spark-score: --mode must be PERMISSIVE or FAILFAST, given " + mode);
             return EXIT_USER_ERROR;
         }
-        if (batch < 1 || threads < 0 || partitions < 0) {
-            err.println("spark-score: --batch must be >= 1, --threads and --partitions >= 0, given "
-                    + batch + ", " + threads + ", " + partitions);
+        if (batch < 1 || threads < 0 || partitions < 0 || warmup < 0) {
+            err.println("spark-score: --batch must be >= 1, --threads, --partitions and --warmup >= 0, given "
+                    + batch + ", " + threads + ", " + partitions + ", " + warmup);
+            return EXIT_USER_ERROR;
+        }
+        Path localOut = localPath(out);
+        if (localOut != null && Files.exists(localOut)) {
+            err.println("spark-score: --out " + out + " already exists; give a new directory");
+            return EXIT_USER_ERROR;
+        }
+        Path localImages = localPath(images);
+        if (localImages != null && !Files.exists(localImages)) {
+            err.println("spark-score: --images " + images + " not found");
+            return EXIT_USER_ERROR;
+        }
+        if (labels != null && !Files.isRegularFile(labels)) {
+            err.println("spark-score: --labels " + labels + " not found");
             return EXIT_USER_ERROR;
         }
         long t0 = System.nanoTime();
@@ -180,7 +199,14 @@ public final class SparkScoreCommand implements Callable<Integer> {
         }
         double read = (System.nanoTime() - t0) / 1e9;
 
+        double warm = 0;
+        for (int k = 0; k < warmup; k++) {
+            long tw = System.nanoTime();
+            Sparse24Spark.score(df, model, options.withInputCol(input)).foreach(r -> { });
+            warm += (System.nanoTime() - tw) / 1e9;
+        }
         long t1 = System.nanoTime();
+        long cpu1 = processCpuNanos();
         Dataset<Row> scored = Sparse24Spark.score(df, model, options.withInputCol(input)).drop(input);
         org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(target.getParent(),
                 "." + target.getName() + ".tmp-" + UUID.randomUUID());
@@ -195,6 +221,7 @@ public final class SparkScoreCommand implements Callable<Integer> {
             }
         }
         double scoring = (System.nanoTime() - t1) / 1e9;
+        double cpu = (processCpuNanos() - cpu1) / 1e9;
 
         Dataset<Row> written = spark.read().parquet(out);
         long rows = written.count();
@@ -208,8 +235,10 @@ public final class SparkScoreCommand implements Callable<Integer> {
             long correct = written.filter(written.col(options.predictionCol()).equalTo(written.col(labelName))).count();
             report.printf(Locale.ROOT, "Accuracy: %.4f (%d of %d)%n", rows == 0 ? 0.0 : (double) correct / rows, correct, rows);
         }
-        report.printf(Locale.ROOT, "Time: Spark start %.2f s, read %.2f s, score + write %.2f s (%.1f images/s)%n",
-                startSeconds, read, scoring, rows / scoring);
+        report.printf(Locale.ROOT, "Time: Spark start %.2f s, read %.2f s,%s score + write %.2f s (%.1f images/s; this JVM's"
+                        + " CPU %.2f s)%n", startSeconds, read,
+                warmup > 0 ? String.format(Locale.ROOT, " warm-up %d x %.2f s,", warmup, warm / warmup) : "",
+                scoring, rows / scoring, cpu);
         report.flush();
     }
 
@@ -264,6 +293,12 @@ public final class SparkScoreCommand implements Callable<Integer> {
         }
         boolean gzip = (head[0] & 0xFF) == 0x1f && (head[1] & 0xFF) == 0x8b;
         return gzip || (head[0] == 0 && head[1] == 0 && head[2] == IdxReader.UNSIGNED_BYTE);
+    }
+
+    /** CPU time of this JVM (all threads; in local mode the executors' too), -1 where unknown. */
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
     }
 
     private static Throwable rootCause(Throwable e) {
