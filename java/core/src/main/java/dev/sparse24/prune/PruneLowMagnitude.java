@@ -84,6 +84,9 @@ public final class PruneLowMagnitude extends Layer implements Sequential.InnerNa
     private boolean straightThrough;
     /** The dense kernel while the kernel parameter holds {@code dense * mask}; null otherwise. */
     private float[] denseKernel;
+    /** Reused copies (dense, masked), so that straight-through steps allocate nothing per step. */
+    private float[] denseScratch;
+    private float[] maskedScratch;
 
     /**
      * Wraps {@code layer} (built or not; a built layer keeps its weights).
@@ -217,6 +220,8 @@ public final class PruneLowMagnitude extends Layer implements Sequential.InnerNa
         }
         straightThrough = when.changesAfter(step);
         if (!straightThrough) {
+            denseScratch = null;   // the masks are final: TFMOT's hard mask from here on
+            maskedScratch = null;
             applyMask();
         } else if (!when.denseAt(step)) {
             maskKernelKeepingDense();
@@ -230,9 +235,13 @@ public final class PruneLowMagnitude extends Layer implements Sequential.InnerNa
         FloatBuffer w = layer.kernel().value().buffer();
         FloatBuffer m = mask.value().buffer();
         int n = mask.size();
-        float[] dense = new float[n];
+        if (denseScratch == null) {
+            denseScratch = new float[n];
+            maskedScratch = new float[n];
+        }
+        float[] dense = denseScratch;
+        float[] masked = maskedScratch;
         w.get(0, dense, 0, n);
-        float[] masked = new float[n];
         m.get(0, masked, 0, n);
         for (int i = 0; i < n; i++) {
             masked[i] *= dense[i];
@@ -324,6 +333,8 @@ public final class PruneLowMagnitude extends Layer implements Sequential.InnerNa
         requireBuilt();
         restoreDenseKernel();
         straightThrough = false;
+        denseScratch = null;
+        maskedScratch = null;
         applyMask();
     }
 
