@@ -59,6 +59,37 @@ static inline void s24_bias_act(float* y, int rows, int cols, int ldy, const flo
     }
 }
 
+typedef float s24_v16 __attribute__((vector_size(64)));
+typedef int s24_i16 __attribute__((vector_size(64)));
+
+// Max of window rows [y0, y1) x columns [x0, x1) (non-empty) of an NHWC image, c a multiple of
+// 16, into o, then act; NaN in any cell gives NaN (Math.max), comparisons with NaN are false so
+// the activation keeps it (act_scalar's rules).
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void pool_max16(const float* img, int w, int c, int y0, int y1, int x0, int x1, int act, float* o) {
+    for (int c0 = 0; c0 < c; c0 += 16) {
+        s24_v16 acc;
+        memcpy(&acc, img + ((int64_t)y0 * w + x0) * c + c0, sizeof(acc));
+        for (int iy = y0; iy < y1; iy++) {
+            for (int ix = x0; ix < x1; ix++) {
+                s24_v16 u;
+                memcpy(&u, img + ((int64_t)iy * w + ix) * c + c0, sizeof(u));
+                // acc stays when it is NaN; else u when larger or NaN.
+                s24_i16 take = (acc == acc) & ((u > acc) | (u != u));
+                acc = take ? u : acc;
+            }
+        }
+        // act_scalar lane by lane: NaN kept, then the same comparisons (so -0 becomes +0 under ReLU).
+        const s24_v16 zero = {}, six = zero + 6.f, one = zero + 1.f, minus1 = zero - 1.f;
+        s24_v16 r = acc;
+        if (act == s24::ACT_RELU) r = acc > zero ? acc : zero;
+        else if (act == s24::ACT_RELU6) r = acc > zero ? (acc < six ? acc : six) : zero;
+        else if (act == s24::ACT_RELU_N1_TO_1) r = acc > minus1 ? (acc < one ? acc : one) : minus1;
+        r = acc != acc ? acc : r;
+        memcpy(o + c0, &r, sizeof(r));
+    }
+}
+
 // MAX_POOL_2D (is_max) / AVERAGE_POOL_2D over `images` NHWC images of h x w x c into y (oh x ow
 // x c each), then act (TFLite codes 0-3; TANH is applied in Java). Padded cells are ignored (the
 // average divides by the cells inside); max propagates NaN as Java's Math.max does. Channels are
@@ -83,6 +114,13 @@ static void s24_pool(const float* x, int images, int h, int w, int c, int oh, in
                 if (x1 > w) x1 = w;
                 const int count = (y1 > y0 ? y1 - y0 : 0) * (x1 > x0 ? x1 - x0 : 0);
                 float* o = out + ((int64_t)oy * ow + ox) * c;
+                if (is_max && c % 16 == 0 && count > 0) {
+                    // Max pooling over channels in whole 16-float vectors: the scalar-shaped loop
+                    // below (variable block, NaN-aware select) ran at ~2.6 cycles per input
+                    // float (the tutorial's pool1: 15 us per image of a 165 us pass).
+                    pool_max16(img, w, c, y0, y1, x0, x1, act, o);
+                    continue;
+                }
                 for (int c0 = 0; c0 < c; c0 += 64) {
                     const int nc = c - c0 < 64 ? c - c0 : 64;
                     for (int k = 0; k < nc; k++) acc[k] = is_max ? -__builtin_inff() : 0.f;

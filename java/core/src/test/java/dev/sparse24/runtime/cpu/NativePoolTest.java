@@ -86,14 +86,20 @@ class NativePoolTest {
     @Test
     void maxPoolingPropagatesNaNAsTheReferenceDoes() {
         org.junit.jupiter.api.Assumptions.assumeTrue(NativeLibrary.available(), "native library not loaded");
-        Graph g = pool(OpType.MAX_POOL_2D, 4, 4, 3, 2, 2, 2, 2, Padding.VALID, FusedActivation.RELU);
-        float[] x = Outputs.gaussian(new Random(6), 48);
-        x[0] = Float.NaN;                  // first cell of window (0, 0), channel 0
-        x[3 * 5 + 1] = Float.NaN;          // cell (1, 1), channel 1: last of window (0, 0)
-        x[3 * 10 + 2] = Float.POSITIVE_INFINITY;
-        float[] want = new ReferenceEvaluator(g).run(Tensor.of(x, 1, 4, 4, 3)).toArray();
-        float[] got = runNative(g, x, 1);
-        assertTrue(Float.isNaN(want[0]) && Float.isNaN(want[1]), "the reference propagates NaN");
-        assertSame(want, got, "NaN");
+        for (int c : new int[]{3, 16}) {  // the general loop and the 16-channel vector path
+            Graph g = pool(OpType.MAX_POOL_2D, 4, 4, c, 2, 2, 2, 2, Padding.VALID, FusedActivation.RELU);
+            float[] x = Outputs.gaussian(new Random(6), 16 * c);
+            x[0] = Float.NaN;                  // first cell of window (0, 0), channel 0
+            x[c * 5 + 1] = Float.NaN;          // cell (1, 1), channel 1: last of window (0, 0)
+            x[c * 10 + 2] = Float.POSITIVE_INFINITY;
+            x[c * 15 + 2] = -0f;               // ReLU turns -0 into +0, as the reference does
+            float[] want = new ReferenceEvaluator(g).run(Tensor.of(x, 1, 4, 4, c)).toArray();
+            float[] got = runNative(g, x, 1);
+            assertTrue(Float.isNaN(want[0]) && Float.isNaN(want[1]), "the reference propagates NaN");
+            assertSame(want, got, "NaN, c=" + c);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(Float.floatToIntBits(want[i]) == 0, Float.floatToIntBits(got[i]) == 0, "sign of zero at " + i);
+            }
+        }
     }
 }
