@@ -4,6 +4,7 @@
 // GemmStep.finishJava. Every argument is validated in Java (GemmStep) before these are called.
 #pragma once
 #include "sparse_gemm_common.h"
+#include <immintrin.h>
 #include <string.h>
 
 // Patch rows [r0, r0 + n) of the NHWC im2col matrix of x (images of h x w x c; patch row
@@ -59,34 +60,37 @@ static inline void s24_bias_act(float* y, int rows, int cols, int ldy, const flo
     }
 }
 
-typedef float s24_v16 __attribute__((vector_size(64)));
-typedef int s24_i16 __attribute__((vector_size(64)));
-
 // Max of window rows [y0, y1) x columns [x0, x1) (non-empty) of an NHWC image, c a multiple of
-// 16, into o, then act; NaN in any cell gives NaN (Math.max), comparisons with NaN are false so
-// the activation keeps it (act_scalar's rules).
-__attribute__((target_clones("avx512f", "avx2", "default")))
-static void pool_max16(const float* img, int w, int c, int y0, int y1, int x0, int x1, int act, float* o) {
+// 16, into o, then act; NaN in any cell gives NaN (Math.max), and act keeps NaN and turns -0 into
+// +0 under ReLU (act_scalar's rules). AVX-512 intrinsics: GCC's vector-extension selects
+// compiled to scalar code here. Only called when the CPU has AVX-512F (s24_pool checks).
+__attribute__((target("avx512f")))
+static void pool_max16_avx512(const float* img, int w, int c, int y0, int y1, int x0, int x1, int act, float* o) {
+    const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6.f), one = _mm512_set1_ps(1.f),
+                 minus1 = _mm512_set1_ps(-1.f);
     for (int c0 = 0; c0 < c; c0 += 16) {
-        s24_v16 acc;
-        memcpy(&acc, img + ((int64_t)y0 * w + x0) * c + c0, sizeof(acc));
+        __m512 acc = _mm512_loadu_ps(img + ((int64_t)y0 * w + x0) * c + c0);
         for (int iy = y0; iy < y1; iy++) {
             for (int ix = x0; ix < x1; ix++) {
-                s24_v16 u;
-                memcpy(&u, img + ((int64_t)iy * w + ix) * c + c0, sizeof(u));
+                const __m512 u = _mm512_loadu_ps(img + ((int64_t)iy * w + ix) * c + c0);
                 // acc stays when it is NaN; else u when larger or NaN.
-                s24_i16 take = (acc == acc) & ((u > acc) | (u != u));
-                acc = take ? u : acc;
+                __mmask16 take = _mm512_cmp_ps_mask(u, acc, _CMP_GT_OQ) | _mm512_cmp_ps_mask(u, u, _CMP_UNORD_Q);
+                take &= _mm512_cmp_ps_mask(acc, acc, _CMP_ORD_Q);
+                acc = _mm512_mask_mov_ps(acc, take, u);
             }
         }
-        // act_scalar lane by lane: NaN kept, then the same comparisons (so -0 becomes +0 under ReLU).
-        const s24_v16 zero = {}, six = zero + 6.f, one = zero + 1.f, minus1 = zero - 1.f;
-        s24_v16 r = acc;
-        if (act == s24::ACT_RELU) r = acc > zero ? acc : zero;
-        else if (act == s24::ACT_RELU6) r = acc > zero ? (acc < six ? acc : six) : zero;
-        else if (act == s24::ACT_RELU_N1_TO_1) r = acc > minus1 ? (acc < one ? acc : one) : minus1;
-        r = acc != acc ? acc : r;
-        memcpy(o + c0, &r, sizeof(r));
+        __m512 r = acc;
+        if (act == s24::ACT_RELU) {
+            r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(acc, zero, _CMP_GT_OQ), acc);
+        } else if (act == s24::ACT_RELU6) {
+            r = _mm512_mask_mov_ps(six, _mm512_cmp_ps_mask(acc, six, _CMP_LT_OQ), acc);
+            r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(acc, zero, _CMP_GT_OQ), r);
+        } else if (act == s24::ACT_RELU_N1_TO_1) {
+            r = _mm512_mask_mov_ps(one, _mm512_cmp_ps_mask(acc, one, _CMP_LT_OQ), acc);
+            r = _mm512_mask_mov_ps(minus1, _mm512_cmp_ps_mask(acc, minus1, _CMP_GT_OQ), r);
+        }
+        r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(acc, acc, _CMP_UNORD_Q), acc);
+        _mm512_storeu_ps(o + c0, r);
     }
 }
 
@@ -101,6 +105,7 @@ static void s24_pool(const float* x, int images, int h, int w, int c, int oh, in
                             int fh, int fw, int sh, int sw, int pad_top, int pad_left, int is_max,
                             int act, float* y) {
     float acc[64];
+    const bool vector16 = is_max && c % 16 == 0 && __builtin_cpu_supports("avx512f");
     for (int b = 0; b < images; b++) {
         const float* img = x + (int64_t)b * h * w * c;
         float* out = y + (int64_t)b * oh * ow * c;
@@ -114,11 +119,11 @@ static void s24_pool(const float* x, int images, int h, int w, int c, int oh, in
                 if (x1 > w) x1 = w;
                 const int count = (y1 > y0 ? y1 - y0 : 0) * (x1 > x0 ? x1 - x0 : 0);
                 float* o = out + ((int64_t)oy * ow + ox) * c;
-                if (is_max && c % 16 == 0 && count > 0) {
+                if (vector16 && count > 0) {
                     // Max pooling over channels in whole 16-float vectors: the scalar-shaped loop
                     // below (variable block, NaN-aware select) ran at ~2.6 cycles per input
                     // float (the tutorial's pool1: 15 us per image of a 165 us pass).
-                    pool_max16(img, w, c, y0, y1, x0, x1, act, o);
+                    pool_max16_avx512(img, w, c, y0, y1, x0, x1, act, o);
                     continue;
                 }
                 for (int c0 = 0; c0 < c; c0 += 64) {
