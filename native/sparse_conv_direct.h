@@ -44,25 +44,36 @@ struct SparseConvArgs {
 // (zero outside the input), x in [0, rs), rs = ow rounded up to 16. Why copies: tap column j
 // then starts every 16-pixel vector on a 64-byte boundary; over one unshifted copy 4 of 5 loads
 // of a 5-wide filter straddle two cache lines, and the split loads halved the FMA rate.
-// Only the interior is written: the caller zeroed the buffer once per call, and every image
-// writes the same positions, so the border stays zero.
-static inline void sparse_conv_pad(const SparseConvArgs& a, int b, float* pad) {
+// Each input row is transposed once into row (channel-major, zero-bordered, rs + kw - 1 wide),
+// and every copy's row is then one contiguous rs-float slice of it. Rows of the copies that no
+// input row reaches (padding rows) are zeroed by sparse_conv_zero_padding_rows, once per call.
+static inline void sparse_conv_pad(const SparseConvArgs& a, int b, float* pad, float* row) {
     const size_t cs = (size_t)a.ph * a.rs, js = cs * a.c;
+    const int tw = a.rs + a.kw - 1;
     const float* img = a.x + (int64_t)b * a.h * a.w * a.c;
     for (int iy = 0; iy < a.h; iy++) {
         const int py = iy + a.pad_top;
         if (py < 0 || py >= a.ph) continue;  // input rows no output reaches
-        for (int j = 0; j < a.kw; j++) {
-            // x + j - pad_left = ix for x in [0, rs)
-            int x0 = a.pad_left - j, x1 = a.pad_left - j + a.w;
-            if (x0 < 0) x0 = 0;
-            if (x1 > a.rs) x1 = a.rs;
-            float* dst = pad + j * js + (size_t)py * a.rs;
-            for (int x = x0; x < x1; x++) {
-                const float* src = img + ((int64_t)iy * a.w + x + j - a.pad_left) * a.c;
-                for (int ch = 0; ch < a.c; ch++) dst[ch * cs + x] = src[ch];
-            }
+        memset(row, 0, sizeof(float) * (size_t)tw * a.c);
+        for (int ix = 0; ix < a.w; ix++) {
+            const int t = ix + a.pad_left;
+            if (t < 0 || t >= tw) continue;
+            const float* src = img + ((int64_t)iy * a.w + ix) * a.c;
+            for (int ch = 0; ch < a.c; ch++) row[(size_t)ch * tw + t] = src[ch];
         }
+        for (int j = 0; j < a.kw; j++)
+            for (int ch = 0; ch < a.c; ch++)
+                memcpy(pad + j * js + ch * cs + (size_t)py * a.rs, row + (size_t)ch * tw + j, sizeof(float) * a.rs);
+    }
+}
+
+// Zeroes the rows of every copy that sparse_conv_pad never writes (above and below the input).
+static inline void sparse_conv_zero_padding_rows(const SparseConvArgs& a, float* pad) {
+    const size_t cs = (size_t)a.ph * a.rs;
+    for (int py = 0; py < a.ph; py++) {
+        const int iy = py - a.pad_top;
+        if (iy >= 0 && iy < a.h) continue;
+        for (int jc = 0; jc < a.kw * a.c; jc++) memset(pad + jc * cs + (size_t)py * a.rs, 0, sizeof(float) * a.rs);
     }
 }
 
@@ -70,10 +81,14 @@ static inline size_t sparse_conv_pad_floats(const SparseConvArgs& a) {
     return (size_t)a.kw * a.c * a.ph * a.rs;
 }
 
+static inline size_t sparse_conv_row_floats(const SparseConvArgs& a) {
+    return (size_t)(a.rs + a.kw - 1) * a.c;
+}
+
 // The scalar version: same loops, one output at a time.
-static inline void sparse_conv_scalar(const SparseConvArgs& a, float* pad) {
+static inline void sparse_conv_scalar(const SparseConvArgs& a, float* pad, float* row) {
     for (int b = a.b0; b < a.b1; b++) {
-        sparse_conv_pad(a, b, pad);
+        sparse_conv_pad(a, b, pad, row);
         for (int f = a.o0; f < a.o1; f++) {
             const float* v = a.vals + (int64_t)f * a.kept;
             const int* off = a.offs + (int64_t)f * a.kept;
@@ -171,10 +186,10 @@ static inline void sparse_conv_rows512(const SparseConvArgs& a, const float* pad
 // Output rows in blocks of up to 14, split evenly (oh = 28: 14 + 14, oh = 20: 10 + 10), so no
 // block is left with a couple of rows and most of its FMA slots idle.
 template <int RS>
-static void sparse_conv512_(const SparseConvArgs& a, float* pad) {
+static void sparse_conv512_(const SparseConvArgs& a, float* pad, float* row) {
     const int blocks = (a.oh + 13) / 14;
     for (int b = a.b0; b < a.b1; b++) {
-        sparse_conv_pad(a, b, pad);
+        sparse_conv_pad(a, b, pad, row);
         for (int k = 0; k < blocks; k++) {
             const int y0 = a.oh * k / blocks, y1 = a.oh * (k + 1) / blocks;
             for (int ox = 0; ox < a.ow; ox += 16) sparse_conv_rows512<RS>(a, pad, b, y0, y1 - y0, ox);
@@ -182,12 +197,12 @@ static void sparse_conv512_(const SparseConvArgs& a, float* pad) {
     }
 }
 
-static inline int sparse_conv_avx512(const SparseConvArgs& a, float* pad) {
+static inline int sparse_conv_avx512(const SparseConvArgs& a, float* pad, float* row) {
     switch (a.rs) {
-        case 16: sparse_conv512_<16>(a, pad); return 0;
-        case 32: sparse_conv512_<32>(a, pad); return 0;
-        case 48: sparse_conv512_<48>(a, pad); return 0;
-        case 64: sparse_conv512_<64>(a, pad); return 0;
+        case 16: sparse_conv512_<16>(a, pad, row); return 0;
+        case 32: sparse_conv512_<32>(a, pad, row); return 0;
+        case 48: sparse_conv512_<48>(a, pad, row); return 0;
+        case 64: sparse_conv512_<64>(a, pad, row); return 0;
         default: return -4;
     }
 }
@@ -210,13 +225,14 @@ static inline int s24_sparse_conv(int isa, const float* x, int h, int w, int c, 
     if (b0 >= b1 || o0 >= o1) return 0;
     s24::SparseConvArgs a{x, h, w, c, kh, kw, oh, ow, pad_top, pad_left, vals, offs, bias, o, kept, act,
                           y, b0, b1, o0, o1, rs, ph};
-    const size_t n = s24::sparse_conv_pad_floats(a);
-    float* pad = s24::scratch(2, n);
+    const size_t n = s24::sparse_conv_pad_floats(a), m = s24::sparse_conv_row_floats(a);
+    float* pad = s24::scratch(2, n + m);
     if (!pad) return -2;
-    memset(pad, 0, n * sizeof(float));
+    float* row = pad + n;
+    s24::sparse_conv_zero_padding_rows(a, pad);
     if (isa == 0) {
-        s24::sparse_conv_scalar(a, pad);
+        s24::sparse_conv_scalar(a, pad, row);
         return 0;
     }
-    return s24::sparse_conv_avx512(a, pad);
+    return s24::sparse_conv_avx512(a, pad, row);
 }
