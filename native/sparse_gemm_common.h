@@ -104,6 +104,7 @@ static inline const float* window_weights(const GemmArgs& a, int row, int w, uin
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xmmintrin.h>
 
 namespace s24 {
@@ -136,10 +137,17 @@ static inline float* scratch(int slot, size_t floats) {
 static int kblock_bytes = 32 * 1024;
 
 // The same for the broadcast kernels when they read the K-blocked weights: with the weight
-// stream out of the way the panel block wants to stay in L1 with room to spare, and 16 KiB beat
-// 32 KiB - AVX-512 (one window at 128 lanes) in the workbench, 4096x4096 batch 256: 85 ms vs
-// 100-105 ms, batch 64: 2.14x vs 1.97x; AVX2 (four windows at 32 lanes) in the A/B, 1.05-1.1x.
-static int blocked_kblock_bytes = 16 * 1024;
+// stream out of the way the panel block wants to stay in L1 with room to spare - a third of it
+// free. 32 KiB L1D (Cascade Lake): 16 KiB beat 32 KiB - AVX-512 (one window at 128 lanes) in the
+// workbench, 4096x4096 batch 256: 85 ms vs 100-105 ms, batch 64: 2.14x vs 1.97x; AVX2 (four
+// windows at 32 lanes) in the A/B, 1.05-1.1x. 48 KiB L1D (Zen 5), workbench, same run: 32 KiB
+// beat 16 KiB on 1024x3136 batch 64 / 256 (1.96x vs 1.74x, 1.51x vs 1.23x against OpenBLAS)
+// and 4096x4096 batch 64 / 256 (2.04x vs 1.78x, 1.46x vs 1.26x).
+static inline int default_blocked_kblock_bytes() {
+    long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE);  // 0 or -1 where the C library cannot tell
+    return l1 >= 48 * 1024 ? 32 * 1024 : 16 * 1024;
+}
+static int blocked_kblock_bytes = default_blocked_kblock_bytes();
 
 // How many 32-column windows ahead the AVX-512 gather kernel (passes of 1-2 batch items)
 // prefetches each row's kept values: 4-8 (256-512 bytes) gave 11-13% at 4096x4096 batch 1,
