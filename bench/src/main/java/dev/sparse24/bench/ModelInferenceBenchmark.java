@@ -1,5 +1,9 @@
 package dev.sparse24.bench;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.sparse24.format.onnx.OnnxWriter;
 import dev.sparse24.models.TutorialModel;
 import dev.sparse24.models.GraphExporter;
 import dev.sparse24.graph.Graph;
@@ -37,7 +41,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The whole tutorial model on the CPU runtime: one {@link InferenceSession#run} of a batch, its
  * 2:4 layers on the sparse kernels ({@code sparse}) against the same graph with every weight
- * dense through OpenBLAS ({@code dense}, {@link Graph#withDenseWeights()}), in one run.
+ * dense through OpenBLAS ({@code dense}, {@link Graph#withDenseWeights()}) and against ONNX
+ * Runtime Java on the ONNX export of the same graph ({@code onnxruntime}: CPU provider, all
+ * graph optimisations, {@code threads} intra-op threads, inputs and outputs pinned to the same
+ * direct buffers), in one run - what a Java service would pick instead.
  *
  * <p>The model is the tutorial's, pruned (conv1 50% unstructured, conv2 and dense1 2:4) at
  * initialisation and stripped, unless {@code -Dsparse24.model=FILE} names a .s24/.tflite (e.g.
@@ -60,11 +67,16 @@ public class ModelInferenceBenchmark {
     @Param({"1"})
     public int threads;
 
-    /** "dense" or "sparse" (sorts last: each shape's two trials run back to back). */
-    @Param({"dense", "sparse"})
+    /** "dense", "onnxruntime" or "sparse" (last: each shape's trials run back to back). */
+    @Param({"dense", "onnxruntime", "sparse"})
     public String variant;
 
     private InferenceSession session;
+    private OrtSession ort;
+    private OnnxTensor ortIn;
+    private OnnxTensor ortOut;
+    private Map<String, OnnxTensor> ortInputs;
+    private Map<String, OnnxTensor> ortOutputs;
     private FloatBuffer input;
     private FloatBuffer output;
 
@@ -72,8 +84,6 @@ public class ModelInferenceBenchmark {
     public void setUp() throws Exception {
         Graph graph = tutorialGraph();
         SparseModel model = SparseModel.fromGraph(variant.equals("dense") ? graph.withDenseWeights() : graph);
-        session = model.newSession(SessionOptions.defaults().withDevice(Device.CPU).withThreads(threads)
-                .withMaxBatch(batch));
         int in = model.inputs().get(0).sampleSize();
         int out = model.outputs().get(0).sampleSize();
         input = ByteBuffer.allocateDirect(4 * batch * in).order(ByteOrder.nativeOrder()).asFloatBuffer();
@@ -82,6 +92,24 @@ public class ModelInferenceBenchmark {
         for (int i = 0; i < batch * in; i++) {
             input.put(i, r.nextFloat());
         }
+        if (variant.equals("onnxruntime")) {
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+                so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+                so.setIntraOpNumThreads(threads);
+                so.setInterOpNumThreads(1);
+                ort = env.createSession(OnnxWriter.toBytes(graph), so);
+            }
+            ortIn = OnnxTensor.createTensor(env, input, shape(model.inputs().get(0).shape()));
+            ortOut = OnnxTensor.createTensor(env, output, shape(model.outputs().get(0).shape()));
+            ortInputs = Map.of(ort.getInputNames().iterator().next(), ortIn);
+            ortOutputs = Map.of(ort.getOutputNames().iterator().next(), ortOut);
+            System.out.println("# onnxruntime " + env.getVersion() + ", " + threads + " intra-op thread(s)");
+            return;
+        }
+        session = model.newSession(SessionOptions.defaults().withDevice(Device.CPU).withThreads(threads)
+                .withMaxBatch(batch));
         System.out.println("# " + variant + ": " + session.description() + "; OPENBLAS_CORETYPE="
                 + System.getenv("OPENBLAS_CORETYPE"));
     }
@@ -108,15 +136,42 @@ public class ModelInferenceBenchmark {
         return GraphExporter.export(Pruning.strip(model), plan);
     }
 
+    /** The trial's input (tests). */
+    java.nio.FloatBuffer inputForTests() {
+        return input;
+    }
+
+    /** The model's sample shape with this trial's batch first. */
+    private long[] shape(int[] sample) {
+        long[] s = new long[sample.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = sample[i];
+        }
+        s[0] = batch;
+        return s;
+    }
+
     @TearDown(Level.Trial)
-    public void tearDown() {
-        session.close();
+    public void tearDown() throws Exception {
+        if (session != null) {
+            session.close();
+        }
+        if (ort != null) {
+            ortIn.close();
+            ortOut.close();
+            ort.close();
+        }
     }
 
     /** One batch through the whole model. */
     @Benchmark
-    public FloatBuffer model() {
-        session.run(input, batch, output);
+    public FloatBuffer model() throws Exception {
+        if (ort != null) {
+            // Pinned output: ORT writes into the same buffer; the Result holds no tensor to free.
+            ort.run(ortInputs, ortOutputs).close();
+        } else {
+            session.run(input, batch, output);
+        }
         return output;
     }
 }

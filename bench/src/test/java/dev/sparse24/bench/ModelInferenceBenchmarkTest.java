@@ -50,4 +50,29 @@ class ModelInferenceBenchmarkTest {
             }
         }
     }
+
+    @Test
+    void everyVariantOfTheBenchmarkComputesTheReferenceLogits() throws Exception {
+        for (String variant : new String[]{"dense", "onnxruntime", "sparse"}) {
+            ModelInferenceBenchmark b = new ModelInferenceBenchmark();
+            b.batch = 3;
+            b.threads = 1;
+            b.variant = variant;
+            b.setUp();
+            try {
+                java.nio.FloatBuffer in = b.inputForTests();
+                float[] x = new float[in.capacity()];
+                in.get(0, x);
+                float[] want = new ReferenceEvaluator(ModelInferenceBenchmark.tutorialGraph().withDenseWeights())
+                        .run(Tensor.of(x, 3, 28, 28, 1)).toArray();
+                java.nio.FloatBuffer out = b.model();
+                for (int i = 0; i < want.length; i++) {
+                    assertTrue(Math.abs(want[i] - out.get(i)) <= 1e-4f * Math.max(1f, Math.abs(want[i])),
+                            variant + " logit " + i + ": " + out.get(i) + " vs " + want[i]);
+                }
+            } finally {
+                b.tearDown();
+            }
+        }
+    }
 }
