@@ -83,7 +83,7 @@ final class GrpcRequestReader {
                 }
                 in.raw = r.getRawInputContents(i).asReadOnlyByteBuffer();
             } else if (t.hasContents()) {
-                in.values = values(t.getName(), in.datatype, t.getContents());
+                in.values = values(in.datatype, t.getContents());
             }
             given.add(in);
         }
@@ -96,10 +96,11 @@ final class GrpcRequestReader {
     }
 
     /**
-     * The typed values in the field the protocol gives {@code datatype}; the other fields must be
-     * empty. An unknown datatype reads as no values (the check then names the datatype).
+     * The typed values in the field the protocol gives {@code datatype}; values in other fields
+     * are a problem (told after the datatype check). An unknown datatype reads as no values (the
+     * check then names the datatype).
      */
-    private static InferRequestCheck.Values values(String name, String datatype, InferTensorContents c) {
+    private static InferRequestCheck.Values values(String datatype, InferTensorContents c) {
         String field;
         InferRequestCheck.Values v;
         int filled;
@@ -154,11 +155,30 @@ final class GrpcRequestReader {
                 + c.getIntContentsCount() + c.getInt64ContentsCount() + c.getUint64ContentsCount()
                 + c.getBoolContentsCount() + c.getBytesContentsCount();
         if (total != filled) {
-            throw ProtocolException.badRequest("input '" + name + "': " + type + " values go in "
-                    + (field == null ? "raw_input_contents" : field) + ", the contents hold "
-                    + (total - filled) + " values in other fields");
+            String problem = type + " values go in " + (field == null ? "raw_input_contents" : field)
+                    + ", the contents hold " + (total - filled) + " values in other fields";
+            return misplaced(problem);
         }
         return v;
+    }
+
+    private static InferRequestCheck.Values misplaced(String problem) {
+        return new InferRequestCheck.Values() {
+            @Override
+            public int count() {
+                return 0;
+            }
+
+            @Override
+            public double get(int i) {
+                throw new IndexOutOfBoundsException(i);
+            }
+
+            @Override
+            public String problem() {
+                return problem;
+            }
+        };
     }
 
     private interface ValueAt {

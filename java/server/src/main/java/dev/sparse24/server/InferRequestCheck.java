@@ -38,6 +38,14 @@ final class InferRequestCheck {
 
         /** Value {@code i}. */
         double get(int i);
+
+        /**
+         * What is wrong with how the values were given (e.g. in another datatype's field), told
+         * once the datatype and shape have passed; null when nothing is.
+         */
+        default String problem() {
+            return null;
+        }
     }
 
     /** One input as the request gave it, before any check. */
@@ -125,6 +133,9 @@ final class InferRequestCheck {
                 if (in.values == null) {
                     throw ProtocolException.badRequest("input '" + in.name + "' has neither " + names.values() + " nor "
                             + names.raw());
+                }
+                if (in.values.problem() != null) {
+                    throw ProtocolException.badRequest("input '" + in.name + "': " + in.values.problem());
                 }
                 if (in.values.count() != count) {
                     throw ProtocolException.badRequest("input '" + in.name + "': shape " + Arrays.toString(in.shape)

@@ -100,6 +100,11 @@ final class V2GrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceI
         if (model == null) {
             return;
         }
+        if (!ready.getAsBoolean()) {
+            // Stopping: calls that came before finish, new ones are refused (REST's 503).
+            fail(model, out, start, Status.UNAVAILABLE, "shutting_down", "server is shutting down");
+            return;
+        }
         try {
             InferRequest parsed;
             try {

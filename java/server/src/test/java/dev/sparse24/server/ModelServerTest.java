@@ -253,7 +253,8 @@ class ModelServerTest {
         for (int i = 0; i < 6000 && !text(get(s, "/metrics")).contains(want); i++) {
             Thread.sleep(5);
         }
-        assertTrue(text(get(s, "/metrics")).contains(want), "queue never reached " + n);
+        String metrics = text(get(s, "/metrics"));
+        assertTrue(metrics.contains(want), "queue never reached " + n + ":\n" + metrics);
     }
 
     static ModelServer stalled(Stall stall, BatchingOptions batching) throws Exception {
