@@ -17,6 +17,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -74,7 +75,7 @@ final class GrpcEndpoint {
     /**
      * Binds {@code host:port} (0: a free port) and starts serving {@code service}.
      *
-     * @throws IOException when the port cannot be bound (the executor is shut down then)
+     * @throws java.net.BindException when the port cannot be bound (the executor is shut down then)
      */
     static GrpcEndpoint start(String host, int port, int maxMessageBytes, ExecutorService executor,
                               BindableService service) throws IOException {
@@ -88,6 +89,13 @@ final class GrpcEndpoint {
         } catch (IOException | RuntimeException e) {
             server.shutdownNow();
             executor.shutdownNow();
+            if (e instanceof IOException) {
+                // grpc-java's start fails with IOException only when it cannot bind; say so by type,
+                // as Jetty does, so callers tell a taken port from other failures.
+                BindException b = new BindException("gRPC on " + host + ":" + port + ": " + e.getMessage());
+                b.initCause(e);
+                throw b;
+            }
             throw e;
         }
         return new GrpcEndpoint(server, executor);
