@@ -37,7 +37,7 @@ final class GrpcEndpoint {
     private static final System.Logger LOG = System.getLogger(GrpcEndpoint.class.getName());
 
     /** Request messages as their bytes (the limit has been checked by the framer already). */
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
             return new ByteArrayInputStream(value);
@@ -55,10 +55,12 @@ final class GrpcEndpoint {
 
     private final Server server;
     private final ExecutorService executor;
+    private final InetSocketAddress address;      // kept: grpc-java forgets it once terminated
 
     private GrpcEndpoint(Server server, ExecutorService executor) {
         this.server = server;
         this.executor = executor;
+        this.address = (InetSocketAddress) server.getListenSockets().get(0);
     }
 
     /** The executor the calls run on (and responses are written from). */
@@ -103,7 +105,7 @@ final class GrpcEndpoint {
 
     /** The bound address (the real port when 0 was asked for). */
     InetSocketAddress address() {
-        return (InetSocketAddress) server.getListenSockets().get(0);
+        return address;
     }
 
     /** Stops taking new calls; calls in flight go on. */

@@ -149,6 +149,37 @@ class GrpcServerLifecycleTest {
     }
 
     @Test
+    void aClientDeadlineDropsItsWaitingRequest() throws Exception {
+        ModelServerTest.Stall stall = new ModelServerTest.Stall();
+        float[] x = ModelServerTest.image(11, 1);
+        try (ModelServer s = stalled(stall, BatchingOptions.defaults(1))) {
+            ManagedChannel ch = GrpcServerTest.channel(s);
+            try {
+                var first = async(ch).modelInfer(GrpcServerTest.raw("m", x, 1));
+                assertTrue(stall.entered.await(60, TimeUnit.SECONDS));
+                var impatient = GRPCInferenceServiceGrpc.newFutureStub(ch).withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+                        .modelInfer(GrpcServerTest.raw("m", x, 1));
+                assertEquals(Status.Code.DEADLINE_EXCEEDED, statusOf(impatient).getCode());
+                // The server saw the cancellation and cancelled the waiting request (counted as CANCELLED).
+                String want = "sparse24_inference_requests_total{code=\"CANCELLED\",model=\"m\",protocol=\"grpc\"} 1.0";
+                for (int i = 0; i < 6000 && !ModelServerTest.text(ModelServerTest.get(s, "/metrics")).contains(want); i++) {
+                    Thread.sleep(5);
+                }
+                assertTrue(ModelServerTest.text(ModelServerTest.get(s, "/metrics")).contains(want));
+                stall.release.countDown();
+                assertArrayEquals(reference.run(x, 1), GrpcServerTest.rawFloats(first.get(60, TimeUnit.SECONDS)));
+            } finally {
+                stall.release.countDown();
+                ch.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            }
+        }
+        try (ModelServer plain = ModelServer.start(ServerOptions.defaults().withPort(0),
+                List.of(new ModelServer.Model("m", model, ModelServerTest.SESSION, BatchingOptions.defaults(1))))) {
+            assertEquals(null, plain.grpcAddress());               // no gRPC unless asked for
+        }
+    }
+
+    @Test
     void gracefulShutdownFinishesGrpcAndHttpCallsInFlight() throws Exception {
         ModelServerTest.Stall stall = new ModelServerTest.Stall();
         float[] x = ModelServerTest.image(9, 1);
@@ -183,6 +214,14 @@ class GrpcServerLifecycleTest {
                 assertArrayEquals(want, GrpcServerTest.rawFloats(f.get(60, TimeUnit.SECONDS)));
             }
             assertEquals(200, http.get(60, TimeUnit.SECONDS).statusCode());
+            // Stopped: the gRPC port is closed.
+            ManagedChannel after = GrpcServerTest.channel(s);
+            try {
+                assertEquals(Status.Code.UNAVAILABLE, statusOf(async(after).serverLive(
+                        dev.sparse24.server.grpc.v2.ServerLiveRequest.getDefaultInstance())).getCode());
+            } finally {
+                after.shutdownNow();
+            }
         } finally {
             stall.release.countDown();
             ch.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);

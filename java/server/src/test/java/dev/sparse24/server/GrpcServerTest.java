@@ -27,10 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -137,23 +134,7 @@ class GrpcServerTest {
     static final MethodDescriptor<byte[], byte[]> RAW_INFER = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.UNARY)
             .setFullMethodName(GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName())
-            .setRequestMarshaller(new BytesMarshaller()).setResponseMarshaller(new BytesMarshaller()).build();
-
-    static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
+            .setRequestMarshaller(GrpcEndpoint.BYTES).setResponseMarshaller(GrpcEndpoint.BYTES).build();
 
     static byte[] sendBytes(byte[] request) {
         return ClientCalls.blockingUnaryCall(channel, RAW_INFER, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS),
