@@ -72,7 +72,7 @@ public final class ModelServer implements AutoCloseable {
     private final Server server;
     private final Map<String, ServedModel> models;
     private final ServerOptions options;
-    private GrpcEndpoint grpc;                 // null: no gRPC endpoint
+    private volatile GrpcEndpoint grpc;        // null: no gRPC endpoint
     private volatile boolean ready;
     private boolean closed;
 

@@ -202,10 +202,10 @@ class GrpcServerLifecycleTest {
                 Thread.onSpinWait();
             }
             assertTrue(closer.isAlive(), "close returned with calls in flight");
-            // New calls are refused while the old ones wait.
+            // New calls are refused while the old ones wait: by the service ("server is shutting
+            // down") or, once grpc-java has stopped listening, by the closed port - UNAVAILABLE both.
             Status refused = statusOf(async(ch).modelInfer(GrpcServerTest.raw("m", x, 1)));
             assertEquals(Status.Code.UNAVAILABLE, refused.getCode(), refused.toString());
-            assertTrue(refused.getDescription().contains("shutting down"), refused.toString());
             stall.release.countDown();
             closer.join(60_000);
             assertFalse(closer.isAlive());
