@@ -23,12 +23,14 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code sparse24 serve MODEL [--model NAME=PATH ...]}: serves models over the Open Inference
- * Protocol (KServe v2 REST with Triton's binary tensor data extension), with dynamic batching and
- * Prometheus metrics; prints the URL once ready and stops gracefully on SIGTERM / Ctrl-C.
+ * Protocol (KServe v2 REST with Triton's binary tensor data extension, and KServe v2 gRPC with
+ * {@code --grpc-port}), with dynamic batching and Prometheus metrics; prints the addresses once
+ * ready and stops gracefully on SIGTERM / Ctrl-C.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve .s24/.tflite models over the Open Inference Protocol (KServe v2 REST, Triton's binary",
-                "tensor extension) with dynamic batching; GET /metrics for Prometheus. SIGTERM stops gracefully."})
+                "tensor extension; KServe v2 gRPC with --grpc-port) with dynamic batching; GET /metrics for",
+                "Prometheus. SIGTERM stops gracefully."})
 public final class ServeCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "A .s24 or .tflite model.")
     Path model;
@@ -45,6 +47,11 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "8000", description = "Port, 0: any free one (default: ${DEFAULT-VALUE}).")
     int port;
+
+    @Option(names = "--grpc-port", defaultValue = "0", paramLabel = "P",
+            description = "Port of the KServe v2 gRPC endpoint (inference.GRPCInferenceService, Triton uses 8001);"
+                    + " 0: no gRPC (default: ${DEFAULT-VALUE}).")
+    int grpcPort;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "T",
             description = "Session threads per model, 0: all cores (default: ${DEFAULT-VALUE}).")
@@ -71,7 +78,8 @@ public final class ServeCommand implements Callable<Integer> {
     long timeoutMs;
 
     @Option(names = "--max-body-mb", defaultValue = "64", paramLabel = "MB",
-            description = "Largest request body, 413 above (default: ${DEFAULT-VALUE}).")
+            description = "Largest request: HTTP body (413 above) or gRPC message (RESOURCE_EXHAUSTED above)"
+                    + " (default: ${DEFAULT-VALUE}).")
     int maxBodyMb;
 
     @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE",
@@ -91,9 +99,9 @@ public final class ServeCommand implements Callable<Integer> {
             throw new UserError("--device must be auto, cpu or cuda, given " + device);
         }
         if (threads < 0 || maxBatch < 1 || instances < 1 || maxDelayMs < 0 || queue < 1 || timeoutMs < 0 || maxBodyMb < 1
-                || maxBodyMb > 2000 || port < 0 || port > 65535) {
+                || maxBodyMb > 2000 || port < 0 || port > 65535 || grpcPort < 0 || grpcPort > 65535) {
             throw new UserError("expected --threads >= 0, --max-batch >= 1, --instances >= 1, --max-delay-ms >= 0, --queue >= 1, "
-                    + "--timeout-ms >= 0, --max-body-mb 1..2000, --port 0..65535");
+                    + "--timeout-ms >= 0, --max-body-mb 1..2000, --port 0..65535, --grpc-port 0..65535");
         }
         if (model == null && more.isEmpty()) {
             throw new UserError("give a MODEL or --model NAME=PATH");
@@ -125,13 +133,14 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }
         ServerOptions options = ServerOptions.defaults().withHost(host).withPort(port)
-                .withMaxBodyBytes((long) maxBodyMb << 20);
+                .withMaxBodyBytes((long) maxBodyMb << 20).withGrpcPort(grpcPort == 0 ? -1 : grpcPort);
         ModelServer server;
         try {
             server = ModelServer.start(options, models);
         } catch (IOException e) {
             if (e instanceof BindException || e.getCause() instanceof BindException) {
-                throw new UserError("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+                throw new UserError("cannot listen on " + host + ":" + port
+                        + (grpcPort > 0 ? " (HTTP) / " + grpcPort + " (gRPC)" : "") + ": " + e.getMessage(), e);
             }
             throw e;
         } catch (IllegalArgumentException e) {
@@ -148,9 +157,17 @@ public final class ServeCommand implements Callable<Integer> {
                     + " (max batch " + maxBatch + ", max delay " + maxDelayMs + " ms, queue " + queue + ")");
         }
         out.println("sparse24 serve: listening on " + server.url() + " (GET /v2/health/ready, /metrics)");
+        if (server.grpcAddress() != null) {
+            out.println("sparse24 serve: gRPC on " + host(server.grpcAddress()) + " (KServe v2 inference.GRPCInferenceService)");
+        }
         out.flush();
         server.join();
         return 0;
+    }
+
+    private static String host(java.net.InetSocketAddress a) {
+        String h = a.getAddress().getHostAddress();
+        return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
     }
 
     private static String baseName(Path p) {

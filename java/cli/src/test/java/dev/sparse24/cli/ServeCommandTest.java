@@ -36,6 +36,7 @@ class ServeCommandTest {
         assertUserError(run("serve", "--model", "novalue"), "serve", "--model expects NAME=PATH, given 'novalue'");
         assertUserError(run("serve", "--model", "a b=" + model), "serve", "model name must be");
         assertUserError(run("serve", dir.resolve("missing.s24").toString()), "serve", "missing.s24");
+        assertUserError(run("serve", model.toString(), "--grpc-port", "-1"), "serve", "--grpc-port 0..65535");
     }
 
     @Test
@@ -43,6 +44,9 @@ class ServeCommandTest {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             assertUserError(run("serve", model.toString(), "--device", "cpu", "--port",
                     Integer.toString(taken.getLocalPort())), "serve", "cannot listen on 127.0.0.1:" + taken.getLocalPort());
+            // The gRPC port taken (HTTP on any free port): the same one-line error, naming both.
+            assertUserError(run("serve", model.toString(), "--device", "cpu", "--port", "0", "--grpc-port",
+                    Integer.toString(taken.getLocalPort())), "serve", "/ " + taken.getLocalPort() + " (gRPC)");
         }
     }
 }

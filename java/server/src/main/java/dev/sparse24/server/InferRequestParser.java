@@ -5,14 +5,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import dev.sparse24.graph.DType;
 import dev.sparse24.runtime.TensorInfo;
 
 import java.io.IOException;
-import java.nio.Buffer;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -270,169 +266,43 @@ public final class InferRequestParser {
         }
     }
 
+    /**
+     * Gives each input with a {@code binary_data_size} its bytes of the binary section (in the order
+     * of the JSON inputs), then leaves every other check to {@link InferRequestCheck}.
+     */
     private static InferRequest check(List<TensorInfo> inputs, List<TensorInfo> outputs, List<RawInput> raw,
                                       List<String> outNames, List<Boolean> outBinary, boolean binaryOutput, String id,
                                       byte[] body, int jsonLength, boolean binaryAllowed) {
-        if (raw.size() != inputs.size()) {
-            throw ProtocolException.badRequest("the model takes " + inputs.size() + " input(s) " + names(inputs)
-                    + ", given " + raw.size());
-        }
-        Buffer[] buffers = new Buffer[inputs.size()];
-        int batch = -1;
+        List<InferRequestCheck.Input> given = new ArrayList<>(raw.size());
         int binaryAt = jsonLength;
-        for (RawInput in : raw) {
-            int k = indexOf(inputs, in.name);
-            if (k < 0) {
-                throw ProtocolException.badRequest("unknown input '" + in.name + "'; the model takes " + names(inputs));
-            }
-            if (buffers[k] != null) {
-                throw ProtocolException.badRequest("input '" + in.name + "' given twice");
-            }
-            TensorInfo info = inputs.get(k);
-            if (in.datatype == null) {
-                throw ProtocolException.badRequest("input '" + in.name + "' has no \"datatype\"");
-            }
-            Datatype type = Datatype.parse(in.datatype);
-            if (type == null) {
-                throw ProtocolException.badRequest("input '" + in.name + "': unknown datatype '" + in.datatype + "'");
-            }
-            Datatype want = Datatype.of(info.dtype());
-            if (type != want) {
-                throw ProtocolException.badRequest("input '" + in.name + "': datatype " + type + ", the model takes "
-                        + want);
-            }
-            int b = batchOf(in, info);
-            if (batch >= 0 && b != batch) {
-                throw ProtocolException.badRequest("input '" + in.name + "': batch " + b + ", other inputs have " + batch);
-            }
-            batch = b;
-            long count = (long) b * info.sampleSize();
-            if (in.binarySize != null) {
-                if (in.data != null) {
-                    throw ProtocolException.badRequest("input '" + in.name + "' has both \"data\" and binary_data_size");
+        for (RawInput r : raw) {
+            InferRequestCheck.Input in = new InferRequestCheck.Input(r.name);
+            in.shape = r.shape;
+            in.datatype = r.datatype;
+            if (r.binarySize != null) {
+                if (r.data != null) {
+                    throw ProtocolException.badRequest("input '" + r.name + "' has both \"data\" and binary_data_size");
                 }
                 if (!binaryAllowed) {
-                    throw ProtocolException.badRequest("input '" + in.name
+                    throw ProtocolException.badRequest("input '" + r.name
                             + "' has binary_data_size but the request has no Inference-Header-Content-Length");
                 }
-                long bytes = count * type.bytes();
-                if (in.binarySize != bytes) {
-                    throw ProtocolException.badRequest("input '" + in.name + "': shape " + Arrays.toString(in.shape)
-                            + " of " + type + " is " + bytes + " bytes, binary_data_size is " + in.binarySize);
-                }
-                if (bytes > body.length - binaryAt) {
-                    throw ProtocolException.badRequest("input '" + in.name + "': binary_data_size " + bytes
+                if (r.binarySize > body.length - binaryAt) {
+                    throw ProtocolException.badRequest("input '" + r.name + "': binary_data_size " + r.binarySize
                             + " but only " + (body.length - binaryAt) + " bytes of binary data are left");
                 }
-                buffers[k] = fromBinary(info.dtype(), body, binaryAt, (int) bytes);
-                binaryAt += (int) bytes;
-            } else {
-                if (in.data == null) {
-                    throw ProtocolException.badRequest("input '" + in.name + "' has neither \"data\" nor binary_data_size");
-                }
-                if (in.count != count) {
-                    throw ProtocolException.badRequest("input '" + in.name + "': shape " + Arrays.toString(in.shape)
-                            + " holds " + count + " values, \"data\" has " + in.count);
-                }
-                buffers[k] = fromJson(info.dtype(), in);
+                in.raw = ByteBuffer.wrap(body, binaryAt, (int) (long) r.binarySize);
+                binaryAt += (int) (long) r.binarySize;
+            } else if (r.data != null) {
+                in.values = new InferRequestCheck.ArrayValues(r.data, r.count);
             }
+            given.add(in);
         }
         if (binaryAt != body.length) {
             throw ProtocolException.badRequest((body.length - binaryAt) + " bytes of binary data after the inputs' "
                     + "binary_data_size");
         }
-        return new InferRequest(id, buffers, batch, requested(outputs, outNames, outBinary, binaryOutput));
-    }
-
-    private static int batchOf(RawInput in, TensorInfo info) {
-        int[] model = info.shape();
-        if (in.shape == null) {
-            throw ProtocolException.badRequest("input '" + in.name + "' has no \"shape\"");
-        }
-        boolean match = in.shape.length == model.length && in.shape[0] >= 1;
-        for (int d = 1; match && d < model.length; d++) {
-            match = in.shape[d] == model[d];
-        }
-        if (!match) {
-            throw ProtocolException.badRequest("input '" + in.name + "': shape " + Arrays.toString(in.shape)
-                    + " does not match the model's " + Arrays.toString(model) + " (-1: any batch >= 1)");
-        }
-        // The data or binary section has to hold batch x sampleSize values, so a batch past the
-        // body's size fails the length check; past an int it cannot be a real request.
-        if (in.shape[0] > Integer.MAX_VALUE / Math.max(1, info.sampleSize())) {
-            throw ProtocolException.badRequest("input '" + in.name + "': batch " + in.shape[0] + " is too large");
-        }
-        return (int) in.shape[0];
-    }
-
-    private static Buffer fromBinary(DType t, byte[] body, int at, int bytes) {
-        ByteBuffer b = ByteBuffer.wrap(body, at, bytes).slice();
-        if (t == DType.FLOAT32) {
-            // Copied into native order once, so the batcher's gather is a plain bulk copy.
-            FloatBuffer f = FloatBuffer.allocate(bytes / 4);
-            f.put(b.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
-            return f.flip();
-        }
-        return b;
-    }
-
-    private static Buffer fromJson(DType t, RawInput in) {
-        if (t == DType.FLOAT32) {
-            float[] f = new float[in.count];
-            for (int i = 0; i < in.count; i++) {
-                f[i] = (float) in.data[i];
-            }
-            return FloatBuffer.wrap(f);
-        }
-        int lo = t == DType.UINT8 ? 0 : -128;
-        int hi = t == DType.UINT8 ? 255 : 127;
-        byte[] b = new byte[in.count];
-        for (int i = 0; i < in.count; i++) {
-            double v = in.data[i];
-            if (v != Math.rint(v) || v < lo || v > hi) {
-                throw ProtocolException.badRequest("input '" + in.name + "': value " + v + " at " + i + " is not a "
-                        + Datatype.of(t) + " (" + lo + ".." + hi + ")");
-            }
-            b[i] = (byte) (int) v;
-        }
-        return ByteBuffer.wrap(b);
-    }
-
-    private static List<InferRequest.Output> requested(List<TensorInfo> outputs, List<String> names,
-                                                       List<Boolean> binary, boolean binaryDefault) {
-        List<InferRequest.Output> r = new ArrayList<>();
-        if (names == null || names.isEmpty()) {
-            for (int k = 0; k < outputs.size(); k++) {
-                r.add(new InferRequest.Output(k, binaryDefault));
-            }
-            return r;
-        }
-        for (int i = 0; i < names.size(); i++) {
-            int k = indexOf(outputs, names.get(i));
-            if (k < 0) {
-                throw ProtocolException.badRequest("unknown output '" + names.get(i) + "'; the model has "
-                        + names(outputs));
-            }
-            Boolean b = binary.get(i);
-            r.add(new InferRequest.Output(k, b == null ? binaryDefault : b));
-        }
-        return r;
-    }
-
-    private static int indexOf(List<TensorInfo> tensors, String name) {
-        for (int k = 0; k < tensors.size(); k++) {
-            if (tensors.get(k).name().equals(name)) {
-                return k;
-            }
-        }
-        return -1;
-    }
-
-    private static String names(List<TensorInfo> tensors) {
-        List<String> n = new ArrayList<>();
-        for (TensorInfo t : tensors) {
-            n.add(t.name());
-        }
-        return n.toString();
+        return InferRequestCheck.check(inputs, outputs, given, InferRequestCheck.JSON, id, outNames, outBinary,
+                binaryOutput);
     }
 }

@@ -15,16 +15,20 @@ import org.eclipse.jetty.server.handler.SizeLimitHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.regex.Pattern;
 
 /**
  * A model server speaking the Open Inference Protocol (KServe v2 REST, as Triton implements it,
- * with Triton's binary tensor data extension), one {@link BatchingSession} per model, Prometheus
+ * with Triton's binary tensor data extension, and, when {@link ServerOptions#grpcPort()} asks for
+ * it, KServe v2 gRPC), one {@link BatchingSession} per model shared by both protocols, Prometheus
  * metrics at {@code /metrics}.
  *
  * <pre>{@code
@@ -36,9 +40,9 @@ import java.util.regex.Pattern;
  * }
  * }</pre>
  *
- * <p>{@link #close()} stops gracefully: readiness turns false, the port stops accepting, new
- * requests on open connections get 503, requests in flight finish (up to
- * {@link ServerOptions#stopTimeout()}), then the batchers drain and the sessions close.
+ * <p>{@link #close()} stops gracefully: readiness turns false, the ports stop accepting, new
+ * requests on open connections get 503 (HTTP) or UNAVAILABLE (gRPC), requests in flight finish
+ * (up to {@link ServerOptions#stopTimeout()}), then the batchers drain and the sessions close.
  */
 public final class ModelServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ModelServer.class.getName());
@@ -68,6 +72,7 @@ public final class ModelServer implements AutoCloseable {
     private final Server server;
     private final Map<String, ServedModel> models;
     private final ServerOptions options;
+    private volatile GrpcEndpoint grpc;        // null: no gRPC endpoint
     private volatile boolean ready;
     private boolean closed;
 
@@ -120,6 +125,11 @@ public final class ModelServer implements AutoCloseable {
             server.setStopAtShutdown(false);          // the CLI's own hook stops it, in order
             try {
                 server.start();
+                if (options.grpcPort() >= 0) {
+                    ExecutorService executor = GrpcEndpoint.newExecutor(options.httpThreads());
+                    ms.grpc = GrpcEndpoint.start(options.host(), options.grpcPort(), (int) options.maxBodyBytes(),
+                            executor, new V2GrpcService(models, metrics, version(), () -> ms.ready, executor));
+                }
             } catch (Exception e) {
                 server.stop();
                 throw e;
@@ -150,6 +160,14 @@ public final class ModelServer implements AutoCloseable {
         return URI.create("http://" + host + ":" + c.getLocalPort());
     }
 
+    /**
+     * The gRPC endpoint's address (the real port when 0 was asked for), or null when the server
+     * has none ({@link ServerOptions#grpcPort()} -1).
+     */
+    public InetSocketAddress grpcAddress() {
+        return grpc == null ? null : grpc.address();
+    }
+
     /** Whether the server is ready (started and not stopping). */
     public boolean isReady() {
         return ready;
@@ -176,10 +194,17 @@ public final class ModelServer implements AutoCloseable {
         for (ServedModel m : models.values()) {
             m.ready = false;
         }
+        long deadline = System.nanoTime() + options.stopTimeout().toNanos();
+        if (grpc != null) {
+            grpc.shutdown();                   // no new calls; calls in flight go on
+        }
         try {
             server.stop();                     // graceful: waits for requests in flight up to stopTimeout
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "stopping the HTTP server: " + e);
+        }
+        if (grpc != null) {
+            grpc.awaitTermination(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
         for (ServedModel m : models.values()) {
             m.batcher.close();                 // runs whatever is still queued

@@ -15,7 +15,8 @@ import java.util.function.ToIntFunction;
 
 /**
  * The server's Prometheus metrics (its own registry, so several servers in one JVM do not mix):
- * inference requests by model and HTTP status, failures by reason, request latency, batch sizes
+ * inference requests by model, protocol ({@code http}, {@code grpc}) and status (the HTTP status
+ * or the gRPC status code's name), failures by reason, request latency by protocol, batch sizes
  * formed, batch run time, queue depth. {@link #scrape()} writes the Prometheus text format.
  */
 final class ServerMetrics {
@@ -25,14 +26,15 @@ final class ServerMetrics {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter requests = Counter.builder().name("sparse24_inference_requests")
-            .help("Inference requests, by model and HTTP status").labelNames("model", "code").register(registry);
+            .help("Inference requests, by model, protocol (http, grpc) and status (HTTP status, gRPC code)")
+            .labelNames("model", "protocol", "code").register(registry);
     private final Counter failures = Counter.builder().name("sparse24_inference_failures")
             .help("Failed inference requests, by model and reason (bad_request, queue_full, timeout, run_failed,"
                     + " shutting_down)")
             .labelNames("model", "reason").register(registry);
     private final Histogram latency = Histogram.builder().name("sparse24_inference_request_duration_seconds")
             .help("Time from request to response of successful inference requests")
-            .labelNames("model").classicOnly().classicUpperBounds(SECONDS_BOUNDS).register(registry);
+            .labelNames("model", "protocol").classicOnly().classicUpperBounds(SECONDS_BOUNDS).register(registry);
     private final Histogram batchSize = Histogram.builder().name("sparse24_batch_size")
             .help("Batch items per run formed by the dynamic batcher")
             .labelNames("model").classicOnly().classicUpperBounds(BATCH_BOUNDS).register(registry);
@@ -74,10 +76,16 @@ final class ServerMetrics {
         };
     }
 
+    /** An answered HTTP inference request. */
     void request(String model, int status, long nanos) {
-        requests.labelValues(model, Integer.toString(status)).inc();
-        if (status == 200) {
-            latency.labelValues(model).observe(nanos / 1e9);
+        request(model, "http", Integer.toString(status), status == 200, nanos);
+    }
+
+    /** An answered inference request: {@code code} is the protocol's status, {@code ok} whether it succeeded. */
+    void request(String model, String protocol, String code, boolean ok, long nanos) {
+        requests.labelValues(model, protocol, code).inc();
+        if (ok) {
+            latency.labelValues(model, protocol).observe(nanos / 1e9);
         }
     }
 

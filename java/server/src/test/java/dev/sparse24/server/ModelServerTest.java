@@ -232,13 +232,14 @@ class ModelServerTest {
         assertEquals(200, m.statusCode());
         assertTrue(m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         String t = text(m);
-        assertTrue(t.contains("sparse24_inference_requests_total{code=\"200\",model=\"other\"} 1.0")
-                || t.contains("sparse24_inference_requests_total{code=\"200\",model=\"other\"}"), t);
-        assertTrue(Pattern.compile("sparse24_inference_requests_total\\{code=\"400\",model=\"other\"\\} [1-9]").matcher(t).find(), t);
+        assertTrue(t.contains("sparse24_inference_requests_total{code=\"200\",model=\"other\",protocol=\"http\"} 1.0")
+                || t.contains("sparse24_inference_requests_total{code=\"200\",model=\"other\",protocol=\"http\"}"), t);
+        assertTrue(Pattern.compile("sparse24_inference_requests_total\\{code=\"400\",model=\"other\",protocol=\"http\"\\} [1-9]")
+                .matcher(t).find(), t);
         assertTrue(Pattern.compile("sparse24_inference_failures_total\\{model=\"other\",reason=\"bad_request\"\\} [1-9]")
                 .matcher(t).find(), t);
         assertTrue(t.contains("sparse24_batch_size_bucket{model=\"other\",le=\"1.0\"}"), t);
-        assertTrue(t.contains("sparse24_inference_request_duration_seconds_count{model=\"other\"}"), t);
+        assertTrue(t.contains("sparse24_inference_request_duration_seconds_count{model=\"other\",protocol=\"http\"}"), t);
         assertTrue(t.contains("sparse24_queue_depth{model=\"other\"} 0"), t);
     }
 
@@ -252,7 +253,8 @@ class ModelServerTest {
         for (int i = 0; i < 6000 && !text(get(s, "/metrics")).contains(want); i++) {
             Thread.sleep(5);
         }
-        assertTrue(text(get(s, "/metrics")).contains(want), "queue never reached " + n);
+        String metrics = text(get(s, "/metrics"));
+        assertTrue(metrics.contains(want), "queue never reached " + n + ":\n" + metrics);
     }
 
     static ModelServer stalled(Stall stall, BatchingOptions batching) throws Exception {
