@@ -35,7 +35,9 @@ import java.util.concurrent.Callable;
  * scores every image with {@link Sparse24Spark#score}, writes the predictions as Parquet to
  * {@code DIR} atomically (into a temporary sibling directory, renamed to {@code DIR} when
  * complete: a failed job leaves no {@code DIR}) and prints the rows scored, the rows refused
- * (PERMISSIVE), the accuracy when labels are given, and where the time went.
+ * (PERMISSIVE), the accuracy when labels are given, and where the time went: the phases of the
+ * command, then the timed pass's task time split by {@link ScoreMetrics} (model, input rows,
+ * output rows, Spark's serialization and Parquet write) and the wall time outside tasks.
  *
  * <p>Images: an IDX file of unsigned bytes (MNIST's, raw or gzip; read on the driver, one row per
  * image, column {@code image} binary, {@code id} its index) or Parquet (a file or directory, any
@@ -94,8 +96,9 @@ public final class SparkScoreCommand implements Callable<Integer> {
     String labelCol;
 
     @Option(names = "--warmup", defaultValue = "0", paramLabel = "K",
-            description = "Score the images K times, unwritten, before the timed pass: what a long job's later"
-                    + " partitions see (model loaded on every executor, JIT warm); for measurements (default: ${DEFAULT-VALUE}).")
+            description = "Score and write the images K times to a scratch directory (deleted) before the timed pass:"
+                    + " what a long job's later partitions see (model loaded on every executor, JIT warm, the Parquet"
+                    + " writer loaded); for measurements (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @CommandLine.Spec
@@ -199,17 +202,25 @@ public final class SparkScoreCommand implements Callable<Integer> {
         }
         double read = (System.nanoTime() - t0) / 1e9;
 
+        // Warm-up passes do what the timed pass does - score and write Parquet, here to a scratch
+        // sibling deleted after each - so that the timed pass runs warm code all the way to the
+        // file (a foreach would leave the Parquet writer's classes unloaded and its code cold).
         double warm = 0;
         for (int k = 0; k < warmup; k++) {
             long tw = System.nanoTime();
-            Sparse24Spark.score(df, model, options.withInputCol(input)).foreach(r -> { });
+            org.apache.hadoop.fs.Path scratch = sibling(target, ".warmup-");
+            try {
+                Sparse24Spark.score(df, model, options.withInputCol(input)).drop(input).write().parquet(scratch.toString());
+            } finally {
+                fs.delete(scratch, true);
+            }
             warm += (System.nanoTime() - tw) / 1e9;
         }
+        ScoreMetrics metrics = ScoreMetrics.register(spark.sparkContext());
         long t1 = System.nanoTime();
         long cpu1 = processCpuNanos();
-        Dataset<Row> scored = Sparse24Spark.score(df, model, options.withInputCol(input)).drop(input);
-        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(target.getParent(),
-                "." + target.getName() + ".tmp-" + UUID.randomUUID());
+        Dataset<Row> scored = Sparse24Spark.score(df, model, options.withInputCol(input), metrics).drop(input);
+        org.apache.hadoop.fs.Path tmp = sibling(target, ".tmp-");
         try {
             scored.write().parquet(tmp.toString());
             if (!fs.rename(tmp, target)) {
@@ -239,7 +250,28 @@ public final class SparkScoreCommand implements Callable<Integer> {
                         + " CPU %.2f s)%n", startSeconds, read,
                 warmup > 0 ? String.format(Locale.ROOT, " warm-up %d x %.2f s,", warmup, warm / warmup) : "",
                 scoring, rows / scoring, cpu);
+        report.println(taskTimeLine(metrics, scoring, spark.sparkContext().defaultParallelism()));
         report.flush();
+    }
+
+    /**
+     * Where the timed pass's task time went ({@link ScoreMetrics}) and what of the pass's wall
+     * time no task covered (scheduling, shipping and deserializing tasks, the job's commit).
+     */
+    static String taskTimeLine(ScoreMetrics m, double wallSeconds, int cores) {
+        double task = m.taskSeconds();
+        double ours = m.openSeconds() + m.inputSeconds() + m.modelSeconds() + m.outputSeconds();
+        return String.format(Locale.ROOT, "Task time: %.2f thread-s in %d tasks, %d batches: model %.2f s, input rows %.2f s,"
+                        + " output rows %.2f s, session %.2f s, Spark's row serialization + Parquet write %.2f s;"
+                        + " wall beyond the mean task (scheduling, task shipping, a slower task, job commit) ~%.2f s of"
+                        + " %.2f s on %d cores",
+                task, m.partitions(), m.batches(), m.modelSeconds(), m.inputSeconds(), m.outputSeconds(), m.openSeconds(),
+                Math.max(0, task - ours), Math.max(0, wallSeconds - task / Math.max(1, Math.min(cores, m.partitions()))),
+                wallSeconds, cores);
+    }
+
+    private static org.apache.hadoop.fs.Path sibling(org.apache.hadoop.fs.Path target, String infix) {
+        return new org.apache.hadoop.fs.Path(target.getParent(), "." + target.getName() + infix + UUID.randomUUID());
     }
 
     private Dataset<Row> idxRows(SparkSession spark, Path file) throws IOException {

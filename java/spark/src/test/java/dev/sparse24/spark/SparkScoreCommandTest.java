@@ -120,14 +120,17 @@ class SparkScoreCommandTest {
     void idxImagesGiveParquetPredictionsAndAccuracy() throws IOException {
         Path out = dir.resolve("predictions");
         Result r = execute(model.toString(), "--images", images.toString(), "--labels", labels.toString(),
-                "--out", out.toString(), "--master", "local[2]", "--batch", "8");
+                "--out", out.toString(), "--master", "local[2]", "--batch", "8", "--warmup", "1");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("Scored " + N + " rows"), r.out());
+        // Two partitions of 15 rows (local[2]'s parallelism) in batches of 8: 2 + 2 session calls.
+        assertTrue(r.out().contains("Task time: ") && r.out().contains(" in 2 tasks, 4 batches: model "), r.out());
         assertTrue(r.out().contains("Refused: 0 rows"), r.out());
         assertTrue(r.out().contains("Accuracy: 0.8333 (25 of 30)"), r.out());
         assertTrue(Files.isRegularFile(out.resolve("_SUCCESS")));
         try (Stream<Path> siblings = Files.list(dir)) {
-            assertFalse(siblings.anyMatch(p -> p.getFileName().toString().contains(".tmp-")), "temporary directory left");
+            assertFalse(siblings.anyMatch(p -> p.getFileName().toString().contains(".tmp-")
+                    || p.getFileName().toString().contains(".warmup-")), "temporary or warm-up directory left");
         }
         SparkSession spark = SparkTestSession.start("SparkScoreCommandTest-read");
         try {
