@@ -5,13 +5,9 @@ import dev.sparse24.data.IdxReader;
 import dev.sparse24.runtime.Device;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkException;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,9 +19,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -39,8 +33,8 @@ import java.util.concurrent.Callable;
  * command, then the timed pass's task time split by {@link ScoreMetrics} (model, input rows,
  * output rows, Spark's serialization and Parquet write) and the wall time outside tasks.
  *
- * <p>Images: an IDX file of unsigned bytes (MNIST's, raw or gzip; read on the driver, one row per
- * image, column {@code image} binary, {@code id} its index) or Parquet (a file or directory, any
+ * <p>Images: an IDX file of unsigned bytes (MNIST's, raw or gzip; read on the driver and broadcast,
+ * one row per image, column {@code image} binary, {@code id} its index: {@link IdxFrame}) or Parquet (a file or directory, any
  * Hadoop path; its own input column). Labels: {@code --labels IDX} for IDX images, or a
  * {@code label} column in the Parquet. Output columns: {@code id} / every column of the Parquet
  * but the input, {@code logits}, {@code prediction}, {@code error} (PERMISSIVE).
@@ -290,19 +284,8 @@ public final class SparkScoreCommand implements Callable<Integer> {
                 y[i] = l.unsignedByte(i);
             }
         }
-        StructType schema = new StructType().add("id", DataTypes.LongType, false).add("image", DataTypes.BinaryType, false);
-        if (y != null) {
-            schema = schema.add("label", DataTypes.IntegerType, false);
-        }
-        byte[] data = x.data();
-        List<Row> rows = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            byte[] image = Arrays.copyOfRange(data, i * size, (i + 1) * size);
-            rows.add(y == null ? RowFactory.create((long) i, image) : RowFactory.create((long) i, image, y[i]));
-        }
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        int slices = partitions > 0 ? partitions : sc.defaultParallelism();
-        return spark.createDataFrame(sc.parallelize(rows, slices), schema);
+        int slices = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
+        return IdxFrame.of(spark, x, y, slices);
     }
 
     /** The local path {@code s} names, or null for a URI with another scheme (a Hadoop path). */
