@@ -33,9 +33,9 @@ import java.util.concurrent.Callable;
  * command, then the timed pass's task time split by {@link ScoreMetrics} (model, input rows,
  * output rows, Spark's serialization and Parquet write) and the wall time outside tasks.
  *
- * <p>Images: an IDX file of unsigned bytes (MNIST's, raw or gzip; read on the driver and broadcast,
- * one row per image, column {@code image} binary, {@code id} its index: {@link IdxFrame}) or Parquet (a file or directory, any
- * Hadoop path; its own input column). Labels: {@code --labels IDX} for IDX images, or a
+ * <p>Images: an IDX file of unsigned bytes (MNIST's, raw or gzip; read on the driver and
+ * broadcast, one row per image, column {@code image} binary, {@code id} its index: {@link IdxFrame})
+ * or Parquet (a file or directory, any Hadoop path; its own input column). Labels: {@code --labels IDX} for IDX images, or a
  * {@code label} column in the Parquet. Output columns: {@code id} / every column of the Parquet
  * but the input, {@code logits}, {@code prediction}, {@code error} (PERMISSIVE).
  *
