@@ -14,6 +14,7 @@
 #include "sparse_gemm_avx512.h"
 #include "conv_helpers.h"
 #include "conv_direct.h"
+#include "sparse_conv_direct.h"
 
 // ISA levels and strategies, mirrored by the Java enums Isa and SparseGemm.Strategy.
 #define S24_ISA_SCALAR 0

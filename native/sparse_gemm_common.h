@@ -109,12 +109,14 @@ static inline const float* window_weights(const GemmArgs& a, int row, int w, uin
 namespace s24 {
 
 // Per-thread scratch (activation panels, partial tiles), 64-byte aligned and kept between
-// calls so that steady-state inference allocates nothing. slot 0: panel, slot 1: tile.
+// calls so that steady-state inference allocates nothing. slot 0: panel, slot 1: tile,
+// slot 2: the padded image of sparse_conv_direct.h.
 // Lives for the thread's lifetime (a pool thread keeps its few MB).
 struct Scratch {
-    float* p[2] = {nullptr, nullptr};
-    size_t n[2] = {0, 0};
-    ~Scratch() { free(p[0]); free(p[1]); }
+    // broadcast GEMM: panel, partial-sum tile; sparse direct conv: padded image
+    float* p[3] = {nullptr, nullptr, nullptr};
+    size_t n[3] = {0, 0, 0};
+    ~Scratch() { for (float* q : p) free(q); }
 };
 
 static inline float* scratch(int slot, size_t floats) {

@@ -65,13 +65,15 @@ final class ExecutionPlan {
                     views.add(new int[]{op.output(0), op.input(0)});
                     continue;
                 }
-                boolean isSparse = step instanceof GemmStep g && g.isSparse();
-                if (step instanceof GemmStep || step instanceof DirectConvStep) {
+                boolean isSparse = step instanceof GemmStep g && g.isSparse() || step instanceof SparseConvStep;
+                if (step instanceof GemmStep || step instanceof DirectConvStep || step instanceof SparseConvStep) {
                     gemm++;
                     sparse += isSparse ? 1 : 0;
                 }
                 steps.add(step);
-                stepNames.add(op.type() + " -> " + graph.tensor(op.output(0)).name() + (isSparse ? " (2:4)" : step instanceof DirectConvStep ? " (direct)" : ""));
+                String kind = step instanceof SparseConvStep ? " (2:4, direct)" : isSparse ? " (2:4)"
+                        : step instanceof DirectConvStep ? " (direct)" : "";
+                stepNames.add(op.type() + " -> " + graph.tensor(op.output(0)).name() + kind);
                 produced[op.output(0)] = true;
             }
         } catch (RuntimeException e) {
@@ -112,6 +114,7 @@ final class ExecutionPlan {
     private PlanStep compile(Operator op, Isa isa) {
         return switch (op.type()) {
             case CONV_2D -> DirectConvStep.applies(graph, op, shapes, isa) ? new DirectConvStep(graph, op, shapes, isa)
+                    : SparseConvStep.applies(graph, op, shapes, isa) ? new SparseConvStep(graph, op, shapes)
                     : new GemmStep(graph, op, shapes, isa, maxBatch);
             case FULLY_CONNECTED -> new GemmStep(graph, op, shapes, isa, maxBatch);
             case DEPTHWISE_CONV_2D -> new JavaSteps.Depthwise(graph, op, shapes);

@@ -50,6 +50,18 @@ final class NativeSparseGemm {
                                       FloatPointer bias, int o, int opad, int act, FloatPointer y, int r0, int r1);
 
     /**
+     * 2:4 CONV_2D (stride 1, no dilation) over padded channel-major copies of NHWC images
+     * [b0, b1), output channels [o0, o1); vals/offs [o][kept] as SparseConvStep builds them,
+     * rs/ph the padded row stride and rows; see native/sparse_conv_direct.h. Returns 0, -1 for
+     * an ISA level this kernel or CPU does not run (0 scalar, 2 AVX-512), -2 without scratch
+     * memory, -4 for a row stride the kernel is not compiled for.
+     */
+    static native int s24_sparse_conv(int isa, FloatPointer x, int h, int w, int c, int kh, int kw, int oh, int ow,
+                                      int padTop, int padLeft, FloatPointer vals, IntPointer offs, FloatPointer bias,
+                                      int o, int kept, int act, FloatPointer y, int b0, int b1, int o0, int o1,
+                                      int rs, int ph);
+
+    /**
      * MAX_POOL_2D (isMax 1) / AVERAGE_POOL_2D of {@code images} NHWC images into y, then act
      * (TFLite codes 0-3); see conv_helpers.h. Twin and reference: ops.Pooling.
      */
