@@ -78,7 +78,9 @@ public final class SparkScoreCommand implements Callable<Integer> {
     String mode;
 
     @Option(names = "--partitions", defaultValue = "0", paramLabel = "P",
-            description = "Partitions of IDX images, 0: Spark's default parallelism (default: ${DEFAULT-VALUE}).")
+            description = "Partitions to score in, 0: Spark's default parallelism: IDX images are cut into P; Parquet"
+                    + " read into fewer is repartitioned to P (a shuffle; one file of one row group is one partition,"
+                    + " which would leave all but one core idle) (default: ${DEFAULT-VALUE}).")
     int partitions;
 
     @Option(names = "--input-col", defaultValue = "image", paramLabel = "NAME",
@@ -173,6 +175,7 @@ public final class SparkScoreCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         Dataset<Row> df;
+        int readPartitions = -1;  // Parquet: as read, before any repartition
         boolean labelled;
         String input;
         String labelName;
@@ -190,6 +193,11 @@ public final class SparkScoreCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--images " + images + " not found");
             }
             df = spark.read().parquet(images);
+            int slices = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
+            readPartitions = df.rdd().getNumPartitions();
+            if (readPartitions < slices) {
+                df = df.repartition(slices);
+            }
             labelled = Arrays.asList(df.schema().fieldNames()).contains(labelCol);
             input = inputCol;
             labelName = labelCol;
@@ -230,8 +238,10 @@ public final class SparkScoreCommand implements Callable<Integer> {
 
         Dataset<Row> written = spark.read().parquet(out);
         long rows = written.count();
-        report.printf(Locale.ROOT, "Scored %d rows with %s -> %s (Parquet; %d partitions, batch %d, %s)%n", rows, model, out,
-                scored.rdd().getNumPartitions(), batch, how);
+        int scoredPartitions = scored.rdd().getNumPartitions();
+        report.printf(Locale.ROOT, "Scored %d rows with %s -> %s (Parquet; %d partitions%s, batch %d, %s)%n", rows, model, out,
+                scoredPartitions, readPartitions >= 0 && readPartitions != scoredPartitions
+                        ? " repartitioned from the " + readPartitions + " read" : "", batch, how);
         if (how == ScoreMode.PERMISSIVE) {
             long refused = written.filter(written.col(options.errorCol()).isNotNull()).count();
             report.println("Refused: " + refused + " rows (reason in column '" + options.errorCol() + "')");

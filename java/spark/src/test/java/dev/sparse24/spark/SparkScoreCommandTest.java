@@ -156,6 +156,9 @@ class SparkScoreCommandTest {
         Result r = execute(model.toString(), "--images", parquet.toString(), "--input-col", "pixels",
                 "--out", permissive.toString(), "--master", "local[2]");
         assertEquals(0, r.exit(), r.err());
+        // One file of one row group reads as one partition: repartitioned to local[2]'s two.
+        assertTrue(r.out().contains("(Parquet; 2 partitions repartitioned from the 1 read, batch 256, PERMISSIVE)")
+                && r.out().contains(" in 2 tasks, "), r.out());
         assertTrue(r.out().contains("Refused: 1 rows"), r.out());
         assertTrue(r.out().contains("Accuracy: 0.8333 (5 of 6)"), r.out());
 
@@ -163,8 +166,9 @@ class SparkScoreCommandTest {
         Result f = execute(model.toString(), "--images", parquet.toString(), "--input-col", "pixels",
                 "--out", failfast.toString(), "--master", "local[2]", "--mode", "failfast");
         assertEquals(1, f.exit(), f.err());
-        assertTrue(f.err().contains("spark-score: row 2 of partition 0 cannot be scored (mode FAILFAST): input column pixels"
-                + " holds 5 values, the model's input"), f.err());
+        // Which partition and row: of the repartitioned rows (see the test above).
+        assertTrue(f.err().startsWith("spark-score: row ") && f.err().contains(" cannot be scored (mode FAILFAST): input column"
+                + " pixels holds 5 values, the model's input"), f.err());
         assertFalse(Files.exists(failfast), "a failed job leaves no output directory");
     }
 
