@@ -7,6 +7,9 @@ import dev.sparse24.runtime.SessionOptions;
 import dev.sparse24.runtime.SparseModel;
 import dev.sparse24.testing.TutorialFixture;
 import dev.sparse24.train.Evaluation;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -170,6 +173,35 @@ class SparkScoreCommandTest {
         assertTrue(f.err().startsWith("spark-score: row ") && f.err().contains(" cannot be scored (mode FAILFAST): input column"
                 + " pixels holds 5 values, the model's input"), f.err());
         assertFalse(Files.exists(failfast), "a failed job leaves no output directory");
+    }
+
+    /** The encodings of column {@code path} (dots between levels) in every Parquet file of {@code dir}. */
+    private static List<String> encodings(Path dir, String path) throws IOException {
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".parquet")).toList()) {
+                try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(
+                        new org.apache.hadoop.fs.Path(f.toUri()), new Configuration()))) {
+                    r.getFooter().getBlocks().forEach(b -> b.getColumns().stream()
+                            .filter(c -> c.getPath().toDotString().equals(path))
+                            .forEach(c -> c.getEncodings().forEach(e -> found.add(e.name()))));
+                }
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void logitsAreWrittenWithoutADictionaryTheOtherColumnsWithOne() throws IOException {
+        Path same = dir.resolve("same-idx3-ubyte");  // identical images: identical logits, which a dictionary would take
+        Files.write(same, idx(new int[]{N, 28, 28}, new byte[N * 784]));
+        Path out = dir.resolve("same-predictions");
+        Result r = execute(model.toString(), "--images", same.toString(), "--out", out.toString(), "--master", "local[2]");
+        assertEquals(0, r.exit(), r.err());
+        List<String> logits = encodings(out, "logits.list.element");
+        assertFalse(logits.isEmpty(), "no logits column chunks found");
+        assertFalse(logits.contains("PLAIN_DICTIONARY") || logits.contains("RLE_DICTIONARY"), logits.toString());
+        assertTrue(encodings(out, "prediction").contains("PLAIN_DICTIONARY"), encodings(out, "prediction").toString());
     }
 
     @Test
