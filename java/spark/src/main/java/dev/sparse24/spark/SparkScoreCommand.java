@@ -260,15 +260,16 @@ public final class SparkScoreCommand implements Callable<Integer> {
 
     /**
      * Where the timed pass's task time went ({@link ScoreMetrics}) and what of the pass's wall
-     * time no task covered (scheduling, shipping and deserializing tasks, the job's commit).
+     * time the mean scoring task did not cover (planning, scheduling, shipping and deserializing
+     * tasks, waiting for the slower task, the job's commit, any stage before the scoring).
      */
     static String taskTimeLine(ScoreMetrics m, double wallSeconds, int cores) {
         double task = m.taskSeconds();
         double ours = m.openSeconds() + m.inputSeconds() + m.modelSeconds() + m.outputSeconds();
         return String.format(Locale.ROOT, "Task time: %.2f thread-s in %d tasks, %d batches: model %.2f s, input rows %.2f s,"
                         + " output rows %.2f s, session %.2f s, Spark's row serialization + Parquet write %.2f s;"
-                        + " wall beyond the mean task (scheduling, task shipping, a slower task, job commit) ~%.2f s of"
-                        + " %.2f s on %d cores",
+                        + " wall beyond the mean task (planning, scheduling, task shipping, a slower task, job commit,"
+                        + " a repartition's shuffle stage) ~%.2f s of %.2f s on %d cores",
                 task, m.partitions(), m.batches(), m.modelSeconds(), m.inputSeconds(), m.outputSeconds(), m.openSeconds(),
                 Math.max(0, task - ours), Math.max(0, wallSeconds - task / Math.max(1, Math.min(cores, m.partitions()))),
                 wallSeconds, cores);
