@@ -27,20 +27,31 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
     private final int outputSize;
     private final int batchSize;
     private final ScoreMode mode;
+    private final ScoreMetrics metrics;  // null: not counted
 
-    PartitionScorer(ExecutorModels.Key key, InputColumn column, int outputSize, int batchSize, ScoreMode mode) {
+    PartitionScorer(ExecutorModels.Key key, InputColumn column, int outputSize, int batchSize, ScoreMode mode,
+                    ScoreMetrics metrics) {
         this.key = key;
         this.column = column;
         this.outputSize = outputSize;
         this.batchSize = batchSize;
         this.mode = mode;
+        this.metrics = metrics;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
+        long start = System.nanoTime();
         InferenceSession session = ExecutorModels.session(key);
         TaskContext task = TaskContext.get();
         int partition = task == null ? -1 : task.partitionId();
+        if (metrics != null) {
+            metrics.addPartition(System.nanoTime() - start);
+            if (task != null) {
+                // Completion listeners run before the executor collects the task's accumulators.
+                task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> metrics.addTask(System.nanoTime() - start));
+            }
+        }
         return new Iterator<>() {
             private final int sample = column.sample();
             private final float[] floats = column.floatInput() ? new float[batchSize * sample] : null;
@@ -57,10 +68,11 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
                 if (next < ready.size()) {
                     return true;
                 }
+                long t0 = System.nanoTime();  // Spark may fetch the next row in hasNext: input time
                 if (!rows.hasNext()) {
                     return false;
                 }
-                ready = scoreBatch();
+                ready = scoreBatch(t0);
                 next = 0;
                 return !ready.isEmpty();
             }
@@ -73,7 +85,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
                 return ready.get(next++);
             }
 
-            private List<Row> scoreBatch() {
+            private List<Row> scoreBatch(long t0) {
                 batch.clear();
                 int good = 0;
                 while (batch.size() < batchSize && rows.hasNext()) {
@@ -88,12 +100,17 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
                     batch.add(row);
                     index++;
                 }
+                long t1 = System.nanoTime();
                 float[] y = good == 0 ? new float[0]
                         : floats != null ? session.run(good == batchSize ? floats : Arrays.copyOf(floats, good * sample), good)
                         : session.run(good == batchSize ? bytes : Arrays.copyOf(bytes, good * sample), good);
+                long t2 = System.nanoTime();
                 List<Row> out = new ArrayList<>(batch.size());
                 for (int i = 0; i < batch.size(); i++) {
                     out.add(withOutputs(batch.get(i), y, slot[i], errors[i]));
+                }
+                if (metrics != null) {
+                    metrics.addBatch(batch.size(), batch.size() - good, good == 0 ? 0 : 1, t1 - t0, t2 - t1, System.nanoTime() - t2);
                 }
                 return out;
             }

@@ -5,13 +5,9 @@ import dev.sparse24.data.IdxReader;
 import dev.sparse24.runtime.Device;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkException;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,9 +19,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -35,11 +29,13 @@ import java.util.concurrent.Callable;
  * scores every image with {@link Sparse24Spark#score}, writes the predictions as Parquet to
  * {@code DIR} atomically (into a temporary sibling directory, renamed to {@code DIR} when
  * complete: a failed job leaves no {@code DIR}) and prints the rows scored, the rows refused
- * (PERMISSIVE), the accuracy when labels are given, and where the time went.
+ * (PERMISSIVE), the accuracy when labels are given, and where the time went: the phases of the
+ * command, then the timed pass's task time split by {@link ScoreMetrics} (model, input rows,
+ * output rows, Spark's serialization and Parquet write) and the wall time outside tasks.
  *
- * <p>Images: an IDX file of unsigned bytes (MNIST's, raw or gzip; read on the driver, one row per
- * image, column {@code image} binary, {@code id} its index) or Parquet (a file or directory, any
- * Hadoop path; its own input column). Labels: {@code --labels IDX} for IDX images, or a
+ * <p>Images: an IDX file of unsigned bytes (MNIST's, raw or gzip; read on the driver and
+ * broadcast, one row per image, column {@code image} binary, {@code id} its index: {@link IdxFrame})
+ * or Parquet (a file or directory, any Hadoop path; its own input column). Labels: {@code --labels IDX} for IDX images, or a
  * {@code label} column in the Parquet. Output columns: {@code id} / every column of the Parquet
  * but the input, {@code logits}, {@code prediction}, {@code error} (PERMISSIVE).
  *
@@ -82,7 +78,9 @@ public final class SparkScoreCommand implements Callable<Integer> {
     String mode;
 
     @Option(names = "--partitions", defaultValue = "0", paramLabel = "P",
-            description = "Partitions of IDX images, 0: Spark's default parallelism (default: ${DEFAULT-VALUE}).")
+            description = "Partitions to score in, 0: Spark's default parallelism: IDX images are cut into P; Parquet"
+                    + " read into fewer is repartitioned to P (a shuffle; one file of one row group is one partition,"
+                    + " which would leave all but one core idle) (default: ${DEFAULT-VALUE}).")
     int partitions;
 
     @Option(names = "--input-col", defaultValue = "image", paramLabel = "NAME",
@@ -94,8 +92,9 @@ public final class SparkScoreCommand implements Callable<Integer> {
     String labelCol;
 
     @Option(names = "--warmup", defaultValue = "0", paramLabel = "K",
-            description = "Score the images K times, unwritten, before the timed pass: what a long job's later"
-                    + " partitions see (model loaded on every executor, JIT warm); for measurements (default: ${DEFAULT-VALUE}).")
+            description = "Score and write the images K times to a scratch directory (deleted) before the timed pass:"
+                    + " what a long job's later partitions see (model loaded on every executor, JIT warm, the Parquet"
+                    + " writer loaded); for measurements (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @CommandLine.Spec
@@ -176,6 +175,7 @@ public final class SparkScoreCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         Dataset<Row> df;
+        int readPartitions = -1;  // Parquet: as read, before any repartition
         boolean labelled;
         String input;
         String labelName;
@@ -193,25 +193,38 @@ public final class SparkScoreCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--images " + images + " not found");
             }
             df = spark.read().parquet(images);
+            int slices = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
+            readPartitions = df.rdd().getNumPartitions();
+            if (readPartitions < slices) {
+                df = df.repartition(slices);
+            }
             labelled = Arrays.asList(df.schema().fieldNames()).contains(labelCol);
             input = inputCol;
             labelName = labelCol;
         }
         double read = (System.nanoTime() - t0) / 1e9;
 
+        // Warm-up passes do what the timed pass does - score and write Parquet, here to a scratch
+        // sibling deleted after each - so that the timed pass runs warm code all the way to the
+        // file (a foreach would leave the Parquet writer's classes unloaded and its code cold).
         double warm = 0;
         for (int k = 0; k < warmup; k++) {
             long tw = System.nanoTime();
-            Sparse24Spark.score(df, model, options.withInputCol(input)).foreach(r -> { });
+            org.apache.hadoop.fs.Path scratch = sibling(target, ".warmup-");
+            try {
+                writeParquet(Sparse24Spark.score(df, model, options.withInputCol(input)).drop(input), options, scratch);
+            } finally {
+                fs.delete(scratch, true);
+            }
             warm += (System.nanoTime() - tw) / 1e9;
         }
+        ScoreMetrics metrics = ScoreMetrics.register(spark.sparkContext());
         long t1 = System.nanoTime();
         long cpu1 = processCpuNanos();
-        Dataset<Row> scored = Sparse24Spark.score(df, model, options.withInputCol(input)).drop(input);
-        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(target.getParent(),
-                "." + target.getName() + ".tmp-" + UUID.randomUUID());
+        Dataset<Row> scored = Sparse24Spark.score(df, model, options.withInputCol(input), metrics).drop(input);
+        org.apache.hadoop.fs.Path tmp = sibling(target, ".tmp-");
         try {
-            scored.write().parquet(tmp.toString());
+            writeParquet(scored, options, tmp);
             if (!fs.rename(tmp, target)) {
                 throw new IOException("cannot rename " + tmp + " to " + target + " (did another job create it?)");
             }
@@ -225,8 +238,10 @@ public final class SparkScoreCommand implements Callable<Integer> {
 
         Dataset<Row> written = spark.read().parquet(out);
         long rows = written.count();
-        report.printf(Locale.ROOT, "Scored %d rows with %s -> %s (Parquet; %d partitions, batch %d, %s)%n", rows, model, out,
-                scored.rdd().getNumPartitions(), batch, how);
+        int scoredPartitions = scored.rdd().getNumPartitions();
+        report.printf(Locale.ROOT, "Scored %d rows with %s -> %s (Parquet; %d partitions%s, batch %d, %s)%n", rows, model, out,
+                scoredPartitions, readPartitions >= 0 && readPartitions != scoredPartitions
+                        ? " repartitioned from the " + readPartitions + " read" : "", batch, how);
         if (how == ScoreMode.PERMISSIVE) {
             long refused = written.filter(written.col(options.errorCol()).isNotNull()).count();
             report.println("Refused: " + refused + " rows (reason in column '" + options.errorCol() + "')");
@@ -239,7 +254,40 @@ public final class SparkScoreCommand implements Callable<Integer> {
                         + " CPU %.2f s)%n", startSeconds, read,
                 warmup > 0 ? String.format(Locale.ROOT, " warm-up %d x %.2f s,", warmup, warm / warmup) : "",
                 scoring, rows / scoring, cpu);
+        report.println(taskTimeLine(metrics, scoring, spark.sparkContext().defaultParallelism()));
         report.flush();
+    }
+
+    /**
+     * Where the timed pass's task time went ({@link ScoreMetrics}) and what of the pass's wall
+     * time the mean scoring task did not cover (planning, scheduling, shipping and deserializing
+     * tasks, waiting for the slower task, the job's commit, any stage before the scoring).
+     */
+    static String taskTimeLine(ScoreMetrics m, double wallSeconds, int cores) {
+        double task = m.taskSeconds();
+        double ours = m.openSeconds() + m.inputSeconds() + m.modelSeconds() + m.outputSeconds();
+        return String.format(Locale.ROOT, "Task time: %.2f thread-s in %d tasks, %d batches: model %.2f s, input rows %.2f s,"
+                        + " output rows %.2f s, session %.2f s, Spark's row serialization + Parquet write %.2f s;"
+                        + " wall beyond the mean task (planning, scheduling, task shipping, a slower task, job commit,"
+                        + " a repartition's shuffle stage) ~%.2f s of %.2f s on %d cores",
+                task, m.partitions(), m.batches(), m.modelSeconds(), m.inputSeconds(), m.outputSeconds(), m.openSeconds(),
+                Math.max(0, task - ours), Math.max(0, wallSeconds - task / Math.max(1, Math.min(cores, m.partitions()))),
+                wallSeconds, cores);
+    }
+
+    /**
+     * Writes {@code scored} as Parquet to {@code dir}, the logits column without a dictionary:
+     * float logits almost never repeat, so parquet-mr's dictionary attempt on them is work thrown
+     * away (it falls back to PLAIN, the file is the same): about a third of the write's time
+     * (docs/spark.md). The other columns keep it.
+     */
+    private static void writeParquet(Dataset<Row> scored, ScoreOptions options, org.apache.hadoop.fs.Path dir) {
+        scored.write().option("parquet.enable.dictionary#" + options.logitsCol() + ".list.element", "false")
+                .parquet(dir.toString());
+    }
+
+    private static org.apache.hadoop.fs.Path sibling(org.apache.hadoop.fs.Path target, String infix) {
+        return new org.apache.hadoop.fs.Path(target.getParent(), "." + target.getName() + infix + UUID.randomUUID());
     }
 
     private Dataset<Row> idxRows(SparkSession spark, Path file) throws IOException {
@@ -258,19 +306,8 @@ public final class SparkScoreCommand implements Callable<Integer> {
                 y[i] = l.unsignedByte(i);
             }
         }
-        StructType schema = new StructType().add("id", DataTypes.LongType, false).add("image", DataTypes.BinaryType, false);
-        if (y != null) {
-            schema = schema.add("label", DataTypes.IntegerType, false);
-        }
-        byte[] data = x.data();
-        List<Row> rows = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            byte[] image = Arrays.copyOfRange(data, i * size, (i + 1) * size);
-            rows.add(y == null ? RowFactory.create((long) i, image) : RowFactory.create((long) i, image, y[i]));
-        }
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        int slices = partitions > 0 ? partitions : sc.defaultParallelism();
-        return spark.createDataFrame(sc.parallelize(rows, slices), schema);
+        int slices = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
+        return IdxFrame.of(spark, x, y, slices);
     }
 
     /** The local path {@code s} names, or null for a URI with another scheme (a Hadoop path). */

@@ -57,6 +57,15 @@ public final class Sparse24Spark {
      * @throws UncheckedIOException     when the model file cannot be read
      */
     public static Dataset<Row> score(Dataset<Row> df, String modelPath, ScoreOptions options) {
+        return score(df, modelPath, options, null);
+    }
+
+    /**
+     * As {@link #score(Dataset, String, ScoreOptions)}, counting and timing the work of its tasks
+     * in {@code metrics} (rows, batches, time in the model; see {@link ScoreMetrics}), or not when
+     * {@code metrics} is null.
+     */
+    public static Dataset<Row> score(Dataset<Row> df, String modelPath, ScoreOptions options, ScoreMetrics metrics) {
         if (df == null || options == null) {
             throw new IllegalArgumentException("df and options must not be null");
         }
@@ -79,7 +88,7 @@ public final class Sparse24Spark {
                 : df.sparkSession().sparkContext().conf().getInt("spark.task.cpus", 1);
         ExecutorModels.Key key = new ExecutorModels.Key(modelPath, options.device(), threads, options.batchSize());
         PartitionScorer scorer = new PartitionScorer(key, column, model.outputs().get(0).sampleSize(),
-                options.batchSize(), options.mode());
+                options.batchSize(), options.mode(), metrics);
         return df.mapPartitions(scorer, Encoders.row(out));
     }
 

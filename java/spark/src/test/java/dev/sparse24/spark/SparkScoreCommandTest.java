@@ -7,6 +7,9 @@ import dev.sparse24.runtime.SessionOptions;
 import dev.sparse24.runtime.SparseModel;
 import dev.sparse24.testing.TutorialFixture;
 import dev.sparse24.train.Evaluation;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -120,14 +123,17 @@ class SparkScoreCommandTest {
     void idxImagesGiveParquetPredictionsAndAccuracy() throws IOException {
         Path out = dir.resolve("predictions");
         Result r = execute(model.toString(), "--images", images.toString(), "--labels", labels.toString(),
-                "--out", out.toString(), "--master", "local[2]", "--batch", "8");
+                "--out", out.toString(), "--master", "local[2]", "--batch", "8", "--warmup", "1");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("Scored " + N + " rows"), r.out());
+        // Two partitions of 15 rows (local[2]'s parallelism) in batches of 8: 2 + 2 session calls.
+        assertTrue(r.out().contains("Task time: ") && r.out().contains(" in 2 tasks, 4 batches: model "), r.out());
         assertTrue(r.out().contains("Refused: 0 rows"), r.out());
         assertTrue(r.out().contains("Accuracy: 0.8333 (25 of 30)"), r.out());
         assertTrue(Files.isRegularFile(out.resolve("_SUCCESS")));
         try (Stream<Path> siblings = Files.list(dir)) {
-            assertFalse(siblings.anyMatch(p -> p.getFileName().toString().contains(".tmp-")), "temporary directory left");
+            assertFalse(siblings.anyMatch(p -> p.getFileName().toString().contains(".tmp-")
+                    || p.getFileName().toString().contains(".warmup-")), "temporary or warm-up directory left");
         }
         SparkSession spark = SparkTestSession.start("SparkScoreCommandTest-read");
         try {
@@ -153,6 +159,9 @@ class SparkScoreCommandTest {
         Result r = execute(model.toString(), "--images", parquet.toString(), "--input-col", "pixels",
                 "--out", permissive.toString(), "--master", "local[2]");
         assertEquals(0, r.exit(), r.err());
+        // One file of one row group reads as one partition: repartitioned to local[2]'s two.
+        assertTrue(r.out().contains("(Parquet; 2 partitions repartitioned from the 1 read, batch 256, PERMISSIVE)")
+                && r.out().contains(" in 2 tasks, "), r.out());
         assertTrue(r.out().contains("Refused: 1 rows"), r.out());
         assertTrue(r.out().contains("Accuracy: 0.8333 (5 of 6)"), r.out());
 
@@ -160,9 +169,39 @@ class SparkScoreCommandTest {
         Result f = execute(model.toString(), "--images", parquet.toString(), "--input-col", "pixels",
                 "--out", failfast.toString(), "--master", "local[2]", "--mode", "failfast");
         assertEquals(1, f.exit(), f.err());
-        assertTrue(f.err().contains("spark-score: row 2 of partition 0 cannot be scored (mode FAILFAST): input column pixels"
-                + " holds 5 values, the model's input"), f.err());
+        // Which partition and row: of the repartitioned rows (see the test above).
+        assertTrue(f.err().startsWith("spark-score: row ") && f.err().contains(" cannot be scored (mode FAILFAST): input column"
+                + " pixels holds 5 values, the model's input"), f.err());
         assertFalse(Files.exists(failfast), "a failed job leaves no output directory");
+    }
+
+    /** The encodings of column {@code path} (dots between levels) in every Parquet file of {@code dir}. */
+    private static List<String> encodings(Path dir, String path) throws IOException {
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".parquet")).toList()) {
+                try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(
+                        new org.apache.hadoop.fs.Path(f.toUri()), new Configuration()))) {
+                    r.getFooter().getBlocks().forEach(b -> b.getColumns().stream()
+                            .filter(c -> c.getPath().toDotString().equals(path))
+                            .forEach(c -> c.getEncodings().forEach(e -> found.add(e.name()))));
+                }
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void logitsAreWrittenWithoutADictionaryTheOtherColumnsWithOne() throws IOException {
+        Path same = dir.resolve("same-idx3-ubyte");  // identical images: identical logits, which a dictionary would take
+        Files.write(same, idx(new int[]{N, 28, 28}, new byte[N * 784]));
+        Path out = dir.resolve("same-predictions");
+        Result r = execute(model.toString(), "--images", same.toString(), "--out", out.toString(), "--master", "local[2]");
+        assertEquals(0, r.exit(), r.err());
+        List<String> logits = encodings(out, "logits.list.element");
+        assertFalse(logits.isEmpty(), "no logits column chunks found");
+        assertFalse(logits.contains("PLAIN_DICTIONARY") || logits.contains("RLE_DICTIONARY"), logits.toString());
+        assertTrue(encodings(out, "prediction").contains("PLAIN_DICTIONARY"), encodings(out, "prediction").toString());
     }
 
     @Test

@@ -233,6 +233,48 @@ class Sparse24SparkTest {
         assertThrows(IllegalArgumentException.class, () -> ScoreOptions.defaults().withPredictionCol("logits"));
     }
 
+    /** Rows per partition of {@code df}, counted by Spark itself. */
+    private static List<Integer> partitionSizes(Dataset<Row> df) {
+        return df.javaRDD().mapPartitions(it -> {
+            int n = 0;
+            for (; it.hasNext(); it.next()) {
+                n++;
+            }
+            return List.of(n).iterator();
+        }).collect();
+    }
+
+    @Test
+    void metricsCountEveryPartitionAndOneSessionCallPerBatch() {
+        List<Row> rows = pixelRows();
+        for (int i = 0; i < 4; i++) {
+            rows.set(i, RowFactory.create((long) i, Arrays.copyOf(images[i], 10)));  // the first batch all refused
+        }
+        for (int partitions : new int[]{1, 3, 50}) {  // 50 > 41 rows: empty partitions too
+            Dataset<Row> df = frame(DataTypes.BinaryType, rows, partitions);
+            List<Integer> sizes = partitionSizes(df);
+            ScoreMetrics m = ScoreMetrics.register(spark.sparkContext());
+            assertEquals(ROWS, Sparse24Spark.score(df, model.toString(), ScoreOptions.defaults().withBatchSize(4), m).count());
+            long batches = 0;
+            int first = 0;
+            for (int size : sizes) {
+                for (int start = 0; start < size; start += 4) {
+                    int end = Math.min(size, start + 4);
+                    boolean anyGood = first + end > 4;  // rows 0-3 (the first of partition 0) are refused
+                    batches += anyGood ? 1 : 0;
+                }
+                first += size;
+            }
+            assertEquals(partitions, sizes.size());
+            assertEquals(partitions, m.partitions(), m.toString());
+            assertEquals(ROWS, m.rows(), m.toString());
+            assertEquals(4, m.refused(), m.toString());
+            assertEquals(batches, m.batches(), partitions + " partitions " + sizes + ": " + m);
+            assertTrue(m.modelSeconds() > 0, m.toString());
+            assertTrue(m.taskSeconds() >= m.modelSeconds() + m.inputSeconds() + m.outputSeconds() + m.openSeconds(), m.toString());
+        }
+    }
+
     @Test
     void modelLoadsOncePerJvmWhateverThePartitions() {
         ScoreOptions once = ScoreOptions.defaults().withBatchSize(7);  // a key no other test uses
