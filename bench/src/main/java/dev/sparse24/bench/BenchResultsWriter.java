@@ -22,13 +22,17 @@ import java.util.Map;
  * sparse_ms) and prints the tables. Usage: {@code BenchResultsWriter JMH_JSON OUT_JSON COMMAND}.
  */
 public final class BenchResultsWriter {
+    /** The variants a benchmark's {@code variant} parameter may name, in the order of the arrays below. */
+    private static final java.util.List<String> VARIANTS = java.util.List.of("dense", "sparse", "onnxruntime");
+
     private BenchResultsWriter() {
     }
 
     public static void main(String[] args) throws IOException {
         ObjectMapper json = new ObjectMapper();
         JsonNode runs = json.readTree(new File(args[0]));
-        // (layer, batch) -> {dense, sparse} score and relative error
+        // (layer, batch, threads) -> score, relative error and fastest iteration of each variant:
+        // [3 * VARIANTS], variant order dense, sparse, onnxruntime (NaN where a variant did not run)
         Map<String, double[]> byShape = new LinkedHashMap<>();
         Map<String, double[]> byModel = new LinkedHashMap<>();
         for (JsonNode run : runs) {
@@ -36,14 +40,22 @@ public final class BenchResultsWriter {
             boolean model = run.get("benchmark").asText().contains("ModelInferenceBenchmark");
             String key = (model ? "tutorial" : p.get("layer").asText()) + " " + p.get("batch").asText() + " "
                     + (p.has("threads") ? p.get("threads").asText() : "1");
-            double[] v = (model ? byModel : byShape).computeIfAbsent(key, k -> new double[6]);
+            double[] v = (model ? byModel : byShape).computeIfAbsent(key, k -> {
+                double[] a = new double[3 * VARIANTS.size()];
+                java.util.Arrays.fill(a, Double.NaN);
+                return a;
+            });
             JsonNode m = run.get("primaryMetric");
             double score = m.get("score").asDouble();
             double err = m.get("scoreError").isNumber() ? m.get("scoreError").asDouble() / score : Double.NaN;
-            int i = p.get("variant").asText().equals("dense") ? 0 : 1;
+            int i = VARIANTS.indexOf(p.get("variant").asText());
+            if (i < 0) {
+                throw new IllegalArgumentException("unknown benchmark variant '" + p.get("variant").asText() + "'");
+            }
+            int n = VARIANTS.size();
             v[i] = score;
-            v[2 + i] = err;
-            v[4 + i] = minIteration(m);
+            v[n + i] = err;
+            v[2 * n + i] = minIteration(m);
         }
         ObjectNode root = json.createObjectNode();
         root.put("schema", 1);
@@ -83,17 +95,17 @@ public final class BenchResultsWriter {
             l.put("dense_ms", round(v[0]));
             l.put("sparse_ms", round(v[1]));
             l.put("speedup", round(v[0] / v[1]));
-            l.put("spread", round(Math.max(v[2], v[3])));
-            l.put("dense_min_ms", round(v[4]));
-            l.put("sparse_min_ms", round(v[5]));
-            l.put("speedup_min", round(v[4] / v[5]));
+            l.put("spread", round(Math.max(v[3], v[4])));
+            l.put("dense_min_ms", round(v[6]));
+            l.put("sparse_min_ms", round(v[7]));
+            l.put("speedup_min", round(v[6] / v[7]));
             System.out.printf("%-10s %6d %7s %10.4f %10.4f %8.2f %10.4f %10.4f %8.2f%n", k[0], batch, k[2], v[0], v[1],
-                    v[0] / v[1], v[4], v[5], v[4] / v[5]);
+                    v[0] / v[1], v[6], v[7], v[6] / v[7]);
         }
         ArrayNode models = root.putArray("models");
         if (!byModel.isEmpty()) {
-            System.out.printf("%-10s %6s %7s %10s %10s %8s %12s %12s %8s%n", "model", "batch", "threads", "dense_ms",
-                    "sparse_ms", "speedup", "img/s dense", "img/s sparse", "spd_min");
+            System.out.printf("%-10s %6s %7s %10s %10s %8s %12s %12s %8s %8s %8s%n", "model", "batch", "threads",
+                    "dense_ms", "sparse_ms", "speedup", "img/s dense", "img/s sparse", "spd_min", "ort_ms", "vs_ort");
         }
         for (Map.Entry<String, double[]> e : byModel.entrySet()) {
             String[] k = e.getKey().split(" ");
@@ -109,12 +121,22 @@ public final class BenchResultsWriter {
             m.put("speedup", round(v[0] / v[1]));
             m.put("images_per_s_dense", Math.round(batch * 1000 / v[0]));
             m.put("images_per_s_sparse", Math.round(batch * 1000 / v[1]));
-            m.put("spread", round(Math.max(v[2], v[3])));
-            m.put("dense_min_ms", round(v[4]));
-            m.put("sparse_min_ms", round(v[5]));
-            m.put("speedup_min", round(v[4] / v[5]));
-            System.out.printf("%-10s %6d %7s %10.4f %10.4f %8.2f %12d %12d %8.2f%n", k[0], batch, k[2], v[0], v[1],
-                    v[0] / v[1], Math.round(batch * 1000 / v[0]), Math.round(batch * 1000 / v[1]), v[4] / v[5]);
+            double spread = Math.max(v[3], v[4]);
+            if (!Double.isNaN(v[2])) {
+                // The peer, as `sparse24 bench` names it: ONNX Runtime Java on our ONNX export.
+                m.put("onnxruntime_ms", round(v[2]));
+                m.put("images_per_s_onnxruntime", Math.round(batch * 1000 / v[2]));
+                m.put("speedup_vs_onnxruntime", round(v[2] / v[1]));
+                m.put("onnxruntime_min_ms", round(v[8]));
+                spread = Math.max(spread, v[5]);
+            }
+            m.put("spread", round(spread));
+            m.put("dense_min_ms", round(v[6]));
+            m.put("sparse_min_ms", round(v[7]));
+            m.put("speedup_min", round(v[6] / v[7]));
+            System.out.printf("%-10s %6d %7s %10.4f %10.4f %8.2f %12d %12d %8.2f %8.4f %8.2f%n", k[0], batch, k[2], v[0],
+                    v[1], v[0] / v[1], Math.round(batch * 1000 / v[0]), Math.round(batch * 1000 / v[1]), v[6] / v[7],
+                    v[2], v[2] / v[1]);
         }
         json.writerWithDefaultPrettyPrinter().writeValue(new File(args[1]), root);
     }

@@ -31,7 +31,10 @@ class BenchResultsWriterTest {
                 run("ModelInferenceBenchmark.model", "\"batch\":\"256\",\"threads\":\"2\",\"variant\":\"dense\"",
                         200.0, 10.0, "210.0,190.0"),
                 run("ModelInferenceBenchmark.model", "\"batch\":\"256\",\"threads\":\"2\",\"variant\":\"sparse\"",
-                        160.0, 8.0, "150.0,170.0")) + "]";
+                        160.0, 8.0, "150.0,170.0"),
+                // The peer after sparse: it must land in its own slot, not overwrite sparse's.
+                run("ModelInferenceBenchmark.model", "\"batch\":\"256\",\"threads\":\"2\",\"variant\":\"onnxruntime\"",
+                        180.0, 9.0, "175.0,185.0")) + "]";
         Path in = dir.resolve("jmh.json");
         Files.writeString(in, jmh);
         Path out = dir.resolve("results.json");
@@ -61,5 +64,21 @@ class BenchResultsWriterTest {
         assertEquals(1280, model.get("images_per_s_dense").asLong());    // 256 images / 0.2 s
         assertEquals(1600, model.get("images_per_s_sparse").asLong());
         assertEquals(190.0 / 150.0, model.get("speedup_min").asDouble(), 1e-4);
+        assertEquals(180.0, model.get("onnxruntime_ms").asDouble(), 1e-9);
+        assertEquals(1.125, model.get("speedup_vs_onnxruntime").asDouble(), 1e-9);  // 180 / 160
+        assertEquals(1422, model.get("images_per_s_onnxruntime").asLong());
+        assertEquals(175.0, model.get("onnxruntime_min_ms").asDouble(), 1e-9);
+        assertEquals(0.05, model.get("spread").asDouble(), 1e-9);           // max(10/200, 8/160, 9/180)
+        assertEquals(false, layers.get(0).has("onnxruntime_ms"));
+    }
+
+    @Test
+    void anUnknownVariantIsRefusedByName(@TempDir Path dir) throws Exception {
+        Path in = dir.resolve("jmh.json");
+        Files.writeString(in, "[" + run("ModelInferenceBenchmark.model",
+                "\"batch\":\"1\",\"threads\":\"1\",\"variant\":\"tflite\"", 1.0, 0.1, "1.0") + "]");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> BenchResultsWriter.main(new String[]{in.toString(), dir.resolve("r.json").toString()}));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("tflite"), e.getMessage());
     }
 }
