@@ -116,6 +116,27 @@ class CpuExecutorTest {
         return new Graph(t, s.operators(), s.inputs(), s.outputs(), s.metadata());
     }
 
+    /**
+     * Dense FC layers wide enough (70 -> 130 -> 67) that a batch of 1 on two workers splits the
+     * output features, and one row runs as sgemv (alone or per split) instead of sgemm.
+     */
+    @Test
+    void denseLayersAtBatchOneMatchTheReferenceWholeAndSplit() {
+        Random r = new Random(71);
+        List<GraphTensor> t = List.of(
+                GraphTensor.activation("x", new int[]{-1, 70}, DType.FLOAT32),
+                GraphTensor.constant("w1", new int[]{130, 70}, Tensor.of(Outputs.gaussian(r, 130 * 70), 130, 70)),
+                GraphTensor.constant("b1", new int[]{130}, Tensor.of(Outputs.gaussian(r, 130), 130)),
+                GraphTensor.activation("h", new int[]{-1, 130}, DType.FLOAT32),
+                GraphTensor.constant("w2", new int[]{67, 130}, Tensor.of(Outputs.gaussian(r, 67 * 130), 67, 130)),
+                GraphTensor.activation("y", new int[]{-1, 67}, DType.FLOAT32));
+        Graph g = new Graph(t, List.of(
+                new Operator(OpType.FULLY_CONNECTED, new int[]{0, 1, 2}, new int[]{3}, OpOptions.activation(FusedActivation.RELU)),
+                new Operator(OpType.FULLY_CONNECTED, new int[]{3, 4, -1}, new int[]{5}, OpOptions.activation(FusedActivation.NONE))),
+                new int[]{0}, new int[]{5}, Map.of());
+        assertMatchesReference(g, 72);
+    }
+
     /** 2:4 FC layers whose widths are not multiples of 32 (70 -> 17 -> 3, padded groups). */
     static Graph oddWidths(long seed) {
         Random r = new Random(seed);
