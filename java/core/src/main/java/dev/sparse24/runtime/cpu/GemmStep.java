@@ -182,6 +182,10 @@ final class GemmStep implements PlanStep {
                     new FloatPointer(xs), 1, 0f, new FloatPointer(ys), 1);
         } else {
             // Sizes are exact slices checked by slice() itself; OpenBLAS never sees more than that.
+            // Always sgemm, also for one row: sgemv would be ~7x faster there (the tutorial's
+            // dense1: 0.54 vs 3.9 ms a call, sgemm packs all of W each time), but it sums in
+            // another order, and a request must give the same bits alone or batched
+            // (BatchingSessionTest). A batch-invariant dense kernel of our own is the fix.
             openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, n, o, k, 1f,
                     new FloatPointer(xs), k, denseWeights, k, 0f, new FloatPointer(ys), o);
         }
