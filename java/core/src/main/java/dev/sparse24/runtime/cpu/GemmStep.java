@@ -159,13 +159,8 @@ final class GemmStep implements PlanStep {
         } else {
             FloatPointer w0 = new FloatPointer(denseWeights).position((long) c0 * k);
             FloatPointer y0 = new FloatPointer(Frame.slice(y, 0, n * o)).position(c0);
-            FloatPointer x0 = new FloatPointer(Frame.slice(x, 0, n * k));
-            if (n == 1) {
-                openblas.cblas_sgemv(openblas.CblasRowMajor, openblas.CblasNoTrans, c1 - c0, k, 1f, w0, k, x0, 1, 0f, y0, 1);
-            } else {
-                openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, n, c1 - c0, k, 1f,
-                        x0, k, w0, k, 0f, y0, o);
-            }
+            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, n, c1 - c0, k, 1f,
+                    new FloatPointer(Frame.slice(x, 0, n * k)), k, w0, k, 0f, y0, o);
         }
         finish.apply(y, n, c0, c1);
     }
@@ -175,11 +170,6 @@ final class GemmStep implements PlanStep {
         FloatBuffer ys = Frame.slice(y, 0, n * o);
         if (sparse != null) {
             sparse.run(xs, n, ys);
-        } else if (n == 1) {
-            // One row: sgemv streams W once. OpenBLAS's sgemm packs all of W for every call, even
-            // for one row: the tutorial's dense1 (12.8 MB) took 3.9 ms a call that way.
-            openblas.cblas_sgemv(openblas.CblasRowMajor, openblas.CblasNoTrans, o, k, 1f, denseWeights, k,
-                    new FloatPointer(xs), 1, 0f, new FloatPointer(ys), 1);
         } else {
             // Sizes are exact slices checked by slice() itself; OpenBLAS never sees more than that.
             // Always sgemm, also for one row: sgemv would be ~7x faster there (the tutorial's
